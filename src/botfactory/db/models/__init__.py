@@ -1,0 +1,12 @@
+"""Every table, in one MetaData. Each layer keeps its tables in its own module here."""
+
+from botfactory.db.base import metadata
+from botfactory.db.models import events  # noqa: F401  (registers the tables on ``metadata``)
+from botfactory.db.models.events import (
+    event_history,
+    scheduled_event,
+    scheduled_event_resource,
+    worker_process,
+)
+
+__all__ = ["event_history", "metadata", "scheduled_event", "scheduled_event_resource", "worker_process"]
