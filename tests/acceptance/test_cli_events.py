@@ -24,8 +24,13 @@ class Job(MultiResourceScheduledEventJob):
 def db_url(sqlite_database: Database) -> str:
     registry.register("cli.job", Job)
     with ScheduledEventTracker(sqlite_database) as tracker:
-        tracker.schedule_event("cli.job", schedule.Once(when=datetime(2030, 1, 1)), "one",
-                               resources=["instance:1:us-east-1:i-1:"], bot_id=5)
+        tracker.schedule_event(
+            "cli.job",
+            schedule.Once(when=datetime(2030, 1, 1)),
+            "one",
+            resources=["instance:1:us-east-1:i-1:"],
+            bot_id=5,
+        )
         tracker.schedule_event("cli.job", schedule.Once(when=datetime(2030, 1, 2)), "two", bot_id=6)
     return sqlite_database.url.render_as_string(hide_password=False)
 
@@ -40,8 +45,22 @@ def test_list_json_has_the_contract_columns(db_url: str) -> None:
     assert code == 0
     rows = json.loads(out)
     assert [r["description"] for r in rows] == ["one", "two"]
-    expected = {"id", "event_type", "state", "next_run_at", "bot_id", "account_id", "resource_ids", "attempt",
-                "max_attempts", "last_status", "lease_owner", "created_by", "description", "schedule"}
+    expected = {
+        "id",
+        "event_type",
+        "state",
+        "next_run_at",
+        "bot_id",
+        "account_id",
+        "resource_ids",
+        "attempt",
+        "max_attempts",
+        "last_status",
+        "lease_owner",
+        "created_by",
+        "description",
+        "schedule",
+    }
     assert expected <= set(rows[0])
     assert rows[0]["next_run_at"] == "2030-01-01T00:00:00+00:00"
     assert rows[0]["resource_ids"] == ["instance:1:us-east-1:i-1:"]

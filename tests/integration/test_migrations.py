@@ -14,8 +14,9 @@ from botfactory.db.migrate import current_revision, head_revision, is_current
 from botfactory.db.models import metadata
 
 
-def _compare_type(context: Any, inspected_column: Any, metadata_column: Any, inspected_type: Any,
-                  metadata_type: Any) -> bool | None:
+def _compare_type(
+    context: Any, inspected_column: Any, metadata_column: Any, inspected_type: Any, metadata_type: Any
+) -> bool | None:
     """MariaDB reflects JSON as LONGTEXT and Boolean as TINYINT(1): the same columns, not a difference."""
     if context.dialect.name == "mysql":
         impl = metadata_type.dialect_impl(context.dialect)

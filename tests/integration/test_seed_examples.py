@@ -18,15 +18,15 @@ from botfactory.clock import FakeClock
 from botfactory.db import Database
 from botfactory.events import EventStore, registry
 
-REGISTRATION = '''
+REGISTRATION = """
 from DivvyWorkers.Processors.ScheduledEvents import ScheduledEventManager
 from DivvyWorkers.ScheduledWorkers.base import MultiResourceScheduledEventJob  # completed: import
 @ScheduledEventManager.register('divvy.start_resource')
 class StartResourceJob(MultiResourceScheduledEventJob):
     ...
-'''
+"""
 
-BOT_ACTION = '''
+BOT_ACTION = """
 from datetime import datetime, timedelta  # completed: imports
 from DivvyBotfactory.registry import BotFactoryRegistryWrapper  # completed
 from DivvyUtils import schedule  # completed
@@ -48,9 +48,9 @@ def start_resource_example(bot, settings, matches, non_matches):
                 event_type='divvy.start_resource',  # completed: the missing comma
                 schedule_data=schedule.Once(when=datetime.utcnow() + timedelta(hours=12))
             )
-'''
+"""
 
-WRAPPER = '''
+WRAPPER = """
 from DivvyWorkers.Processors.ScheduledEvents import ScheduledEventRegistryWrapper
 from DivvyWorkers.ScheduledWorkers.base import MultiResourceScheduledEventJob  # completed: import
 
@@ -67,12 +67,12 @@ def load():
     events.load()
 def unload():
     events.unload()
-'''
+"""
 
 
 def run_example(source: str, name: str) -> types.ModuleType:
     module = types.ModuleType(name)
-    exec(compile(source, f"<seed example {name}>", "exec"), module.__dict__)  # noqa: S102 - our own fixed text
+    exec(compile(source, f"<seed example {name}>", "exec"), module.__dict__)
     return module
 
 

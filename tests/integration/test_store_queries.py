@@ -48,8 +48,9 @@ def test_list_orders_by_due_time_and_filters(populated: EventStore, fake_clock: 
     assert [e.account_id for e in populated.list_events(EventFilter(account_id="2"))] == ["2", "2"]
     by_resource = populated.list_events(EventFilter(resource_id="instance:3:us-east-1:i-5:"))
     assert [e.description for e in by_resource] == ["event 5"]
-    window = populated.list_events(EventFilter(since=fake_clock.now() + timedelta(hours=2),
-                                               until=fake_clock.now() + timedelta(hours=4)))
+    window = populated.list_events(
+        EventFilter(since=fake_clock.now() + timedelta(hours=2), until=fake_clock.now() + timedelta(hours=4))
+    )
     assert [e.description for e in window] == ["event 2", "event 3"]
     assert len(populated.list_events(limit=2)) == 2
     assert [e.description for e in populated.list_events(limit=2, offset=4)] == ["event 4", "event 5"]
@@ -86,10 +87,20 @@ def test_history_filters_and_stats(populated: EventStore, fake_clock: FakeClock)
     events = populated.list_events()
     t0 = fake_clock.now()
     rows = [
-        {"event_id": ev.id, "event_type": ev.event_type, "bot_id": ev.bot_id, "account_id": ev.account_id,
-         "resource_id": ev.resource_ids[0], "scheduled_for": t0, "started_at": t0 + timedelta(minutes=n),
-         "finished_at": t0 + timedelta(minutes=n, seconds=1), "status": "SUCCESS" if n % 3 else "ERROR",
-         "attempt": 1, "worker": "host:1", "result_data": None}
+        {
+            "event_id": ev.id,
+            "event_type": ev.event_type,
+            "bot_id": ev.bot_id,
+            "account_id": ev.account_id,
+            "resource_id": ev.resource_ids[0],
+            "scheduled_for": t0,
+            "started_at": t0 + timedelta(minutes=n),
+            "finished_at": t0 + timedelta(minutes=n, seconds=1),
+            "status": "SUCCESS" if n % 3 else "ERROR",
+            "attempt": 1,
+            "worker": "host:1",
+            "result_data": None,
+        }
         for n, ev in enumerate(events)
     ]
     with populated.db.write() as conn:

@@ -24,7 +24,7 @@ from botfactory.events.context import bot_run_scope
 
 
 class NoteJob(ScheduledEventJob):
-    def __init__(self, resource_id, user_resource_id, scheduled_event_id, scheduled_event_type, note, level=1):  # noqa: ANN001
+    def __init__(self, resource_id, user_resource_id, scheduled_event_id, scheduled_event_type, note, level=1):
         super().__init__(resource_id, user_resource_id, scheduled_event_id, scheduled_event_type)
         self.note, self.level = note, level
 
@@ -59,8 +59,9 @@ def test_events_commit_together_on_exit(database: Database, fake_clock: FakeCloc
     store = EventStore(database)
     when = datetime(2026, 5, 16, 10, 0)  # naive: UTC, as datetime.utcnow() gives
     with ScheduledEventTracker() as tracker:
-        tracker.schedule_event("test.note", schedule.Once(when=when), "first", resources=["instance:1:r:i-1:"],
-                               action_data={"note": "a"})
+        tracker.schedule_event(
+            "test.note", schedule.Once(when=when), "first", resources=["instance:1:r:i-1:"], action_data={"note": "a"}
+        )
         tracker.schedule_event("test.any", schedule.Once(when=when), "second", action_data='{"x": [1, 2]}')
         assert store.count_events() == 0, "nothing is written before the block ends"
     events = sorted(store.list_events(), key=lambda e: e.id)
@@ -101,9 +102,12 @@ def test_nothing_is_written_when_the_block_raises(database: Database) -> None:
         ({"timeout": -1}, "timeout", ""),
     ],
 )
-def test_bad_calls_fail_at_once_naming_the_field(sqlite_database: Database, kwargs, field, words) -> None:  # noqa: ANN001
-    call = {"event_type": "test.note", "schedule_data": schedule.Once(when=datetime(2030, 1, 1)),
-            "action_data": {"note": "x"}}
+def test_bad_calls_fail_at_once_naming_the_field(sqlite_database: Database, kwargs, field, words) -> None:
+    call = {
+        "event_type": "test.note",
+        "schedule_data": schedule.Once(when=datetime(2030, 1, 1)),
+        "action_data": {"note": "x"},
+    }
     call.update(kwargs)
     with ScheduledEventTracker() as tracker, pytest.raises(ValidationError) as err:
         tracker.schedule_event(**call)
@@ -122,15 +126,16 @@ def test_schedule_given_as_json_is_accepted(sqlite_database: Database) -> None:
 def test_ten_thousand_events_take_few_round_trips(database: Database) -> None:
     statements: list[str] = []
 
-    def count(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
     event.listen(database.engine, "before_cursor_execute", count)
     try:
         with ScheduledEventTracker(database) as tracker:
             for i in range(10_000):
-                tracker.schedule_event("test.any", schedule.Once(when=datetime(2030, 1, 1)),
-                                       resources=[f"instance:1:us-east-1:i-{i}:"])
+                tracker.schedule_event(
+                    "test.any", schedule.Once(when=datetime(2030, 1, 1)), resources=[f"instance:1:us-east-1:i-{i}:"]
+                )
     finally:
         event.remove(database.engine, "before_cursor_execute", count)
     assert EventStore(database).count_events() == 10_000
@@ -173,8 +178,9 @@ def test_bot_events_dedupe_and_revalidate_only_inside_a_bot_run(sqlite_database:
 
 def test_dry_run_writes_nothing_but_reports(sqlite_database: Database) -> None:
     with bot_run_scope(3, dry_run=True), ScheduledEventTracker() as tracker:
-        tracker.schedule_bot_event(Bot(3, "divvybot:1:3:"), Res("instance:1:r:i-1:"), "d", "test.any",
-                                   schedule.Once(when=datetime(2030, 1, 1)))
+        tracker.schedule_bot_event(
+            Bot(3, "divvybot:1:3:"), Res("instance:1:r:i-1:"), "d", "test.any", schedule.Once(when=datetime(2030, 1, 1))
+        )
     assert EventStore(sqlite_database).count_events() == 0
     assert [h.resource_ids for h in tracker.scheduled] == [("instance:1:r:i-1:",)]
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from botfactory.db.dialect import insert_returning_ids
+from botfactory.db.gc import paused_gc
 from botfactory.db.models import scheduled_event as e
 from botfactory.db.models import scheduled_event_resource as r
 
@@ -103,37 +104,40 @@ def insert_events_in(conn: Connection, events: Sequence[NewEvent]) -> list[int]:
         rows = conn.execute(select(e.c.dedupe_key, e.c.id).where(e.c.dedupe_key.in_(chunk)))
         live.update({key: int(event_id) for key, event_id in rows})
 
+    # Merge duplicates in Python before inserting (DESIGN §9): a key already live maps to that event, a key seen
+    # earlier in this batch to the first event that carried it.
+    ids: list[int | None] = [None] * len(events)
     fresh: list[NewEvent] = []
-    seen: set[str] = set()
-    for ev in events:
+    fresh_positions: list[int] = []
+    first_with_key: dict[str, int] = {}
+    for position, ev in enumerate(events):
         key = ev.dedupe_key
-        if key and (key in live or key in seen):
-            continue  # merged into the live event, or into an earlier one in this batch
+        if key and key in live:
+            ids[position] = live[key]
+            continue
         if key:
-            seen.add(key)
+            if key in first_with_key:
+                continue
+            first_with_key[key] = len(fresh)
         fresh.append(ev)
+        fresh_positions.append(position)
 
     new_ids: list[int] = []
-    for start in range(0, len(fresh), _CHUNK):
-        chunk = fresh[start : start + _CHUNK]
-        new_ids.extend(insert_returning_ids(conn, e, [ev.row() for ev in chunk]))
+    with paused_gc():
+        for start in range(0, len(fresh), _CHUNK):
+            chunk = fresh[start : start + _CHUNK]
+            new_ids.extend(insert_returning_ids(conn, e, [ev.row() for ev in chunk]))
+        resource_rows = [
+            {"event_id": event_id, "position": pos, "resource_id": rid}
+            for ev, event_id in zip(fresh, new_ids, strict=True)
+            for pos, rid in enumerate(ev.resource_ids)
+        ]
+        for start in range(0, len(resource_rows), _CHUNK * 4):
+            conn.execute(insert(r), resource_rows[start : start + _CHUNK * 4])
 
-    resource_rows = [
-        {"event_id": event_id, "position": pos, "resource_id": rid}
-        for ev, event_id in zip(fresh, new_ids, strict=True)
-        for pos, rid in enumerate(ev.resource_ids)
-    ]
-    for start in range(0, len(resource_rows), _CHUNK * 4):
-        conn.execute(insert(r), resource_rows[start : start + _CHUNK * 4])
-
-    by_key = {ev.dedupe_key: i for ev, i in zip(fresh, new_ids, strict=True) if ev.dedupe_key}
-    by_key.update(live)
-    fresh_ids = iter(new_ids)
-    ids: list[int] = []
-    fresh_set = {id(ev) for ev in fresh}
-    for ev in events:
-        if id(ev) in fresh_set:
-            ids.append(next(fresh_ids))
-        else:
-            ids.append(by_key[ev.dedupe_key])  # type: ignore[index]
-    return ids
+    for position, event_id in zip(fresh_positions, new_ids, strict=True):
+        ids[position] = event_id
+    for position, ev in enumerate(events):
+        if ids[position] is None:
+            ids[position] = new_ids[first_with_key[ev.dedupe_key]]  # type: ignore[index]
+    return ids  # type: ignore[return-value]
