@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib
 
-BUILTIN_MODULES: tuple[str, ...] = ()
+BUILTIN_MODULES: tuple[str, ...] = (
+    "botfactory.events.builtin",
+)
 
 
 def install_builtins() -> None:

@@ -15,6 +15,7 @@ from botfactory.errors import BotfactoryError
 COMMAND_MODULES = (
     "botfactory.cli.db",
     "botfactory.cli.events",
+    "botfactory.cli.worker",
 )
 
 

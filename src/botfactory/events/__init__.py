@@ -1,18 +1,19 @@
-"""The scheduled-events layer: registry, jobs, tracker, store and worker (DESIGN §2 layer 3)."""
+"""Scheduled events: registry, job base classes, tracker, store and worker (DESIGN §6 native exports)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from botfactory.events.job import MultiResourceScheduledEventJob, ScheduledEventJob
+from botfactory.events.job import HistoryEntry, MultiResourceScheduledEventJob, ScheduledEventJob
+from botfactory.events.records import EventRecord, HistoryRecord
 from botfactory.events.registry import (
     EventTypeSpec,
     ScheduledEventManager,
     ScheduledEventRegistryWrapper,
     registry,
 )
-from botfactory.events.store import EventFilter, EventStore, HistoryFilter
-from botfactory.events.tracker import ScheduledEventTracker
+from botfactory.events.store import EventFilter, EventStore, HistoryFilter, NewEvent
+from botfactory.events.tracker import ScheduledEventTracker, cast_scheduled_event_args
 from botfactory.schedule import schedule_hours_from_now
 
 if TYPE_CHECKING:
@@ -20,24 +21,29 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EventFilter",
+    "EventRecord",
     "EventStore",
     "EventTypeSpec",
+    "HistoryEntry",
     "HistoryFilter",
+    "HistoryRecord",
     "MultiResourceScheduledEventJob",
+    "NewEvent",
     "ScheduledEventJob",
     "ScheduledEventManager",
     "ScheduledEventRegistryWrapper",
     "ScheduledEventTracker",
     "Worker",
+    "cast_scheduled_event_args",
     "registry",
     "schedule_hours_from_now",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # The worker pulls in threading and execution machinery that plugin code importing the API does not need.
+    # The worker brings threads, slots and the LISTEN client; plugin code importing the API needs none of it.
     if name == "Worker":
         from botfactory.events.worker import Worker
 
         return Worker
-    raise AttributeError(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

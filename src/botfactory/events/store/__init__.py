@@ -12,15 +12,17 @@ from sqlalchemy.engine import Connection
 
 from botfactory.db import Database, default_database
 from botfactory.events import signals
+from botfactory.events.store.claims import ClaimQueries
 from botfactory.events.store.filters import EventFilter, HistoryFilter
 from botfactory.events.store.history import HistoryQueries
 from botfactory.events.store.inserts import InsertQueries, NewEvent
+from botfactory.events.store.processes import ProcessQueries, PruneResult, WorkerRecord
 from botfactory.events.store.queries import EventQueries
 
-__all__ = ["EventFilter", "EventStore", "HistoryFilter", "NewEvent"]
+__all__ = ["EventFilter", "EventStore", "HistoryFilter", "NewEvent", "PruneResult", "WorkerRecord"]
 
 
-class EventStore(InsertQueries, EventQueries, HistoryQueries):
+class EventStore(InsertQueries, EventQueries, HistoryQueries, ClaimQueries, ProcessQueries):
     def __init__(self, db: Database | None = None) -> None:
         self.db = db or default_database()
 
