@@ -10,6 +10,7 @@ import importlib
 
 BUILTIN_MODULES: tuple[str, ...] = (
     "botfactory.events.builtin",
+    "botfactory.clouds.aws.jobs",
 )
 
 

@@ -16,6 +16,9 @@ COMMAND_MODULES = (
     "botfactory.cli.db",
     "botfactory.cli.events",
     "botfactory.cli.worker",
+    "botfactory.cli.accounts",
+    "botfactory.cli.harvest",
+    "botfactory.cli.emulator",
 )
 
 
