@@ -11,6 +11,7 @@ import importlib
 BUILTIN_MODULES: tuple[str, ...] = (
     "botfactory.events.builtin",
     "botfactory.clouds.aws.jobs",
+    "botfactory.bots.builtin",
 )
 
 

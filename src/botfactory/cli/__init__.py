@@ -13,6 +13,7 @@ from botfactory.errors import BotfactoryError
 
 # Command modules, each exposing ``commands``: a list of click commands/groups to add to the root.
 COMMAND_MODULES = (
+    "botfactory.cli.bots",
     "botfactory.cli.db",
     "botfactory.cli.events",
     "botfactory.cli.worker",
