@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "botfactory.cli.bots",
     "botfactory.cli.db",
     "botfactory.cli.events",
+    "botfactory.cli.plugins",
     "botfactory.cli.worker",
     "botfactory.cli.accounts",
     "botfactory.cli.harvest",

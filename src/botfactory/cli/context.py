@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from botfactory.config import Settings, load_settings
 from botfactory.db import Database, set_default_database
+
+if TYPE_CHECKING:
+    from botfactory.plugins.manager import PluginManager
 
 
 @dataclass
@@ -18,6 +21,7 @@ class AppContext:
     plugin_dirs: list[str] = field(default_factory=list)
     _settings: Settings | None = None
     _database: Database | None = None
+    _plugins: PluginManager | None = None
 
     @property
     def settings(self) -> Settings:
@@ -39,6 +43,20 @@ class AppContext:
             set_default_database(db)
             self._database = db
         return self._database
+
+    def load_plugins(self, *, sync: bool = False, interval: float = 2.0) -> PluginManager:
+        """Load the enabled plugins of the plugins folders (once per process; a broken plugin is logged and
+        skipped). Long-running processes (``run``, ``server``, ``worker``) pass ``sync=True`` so that ``plugins
+        enable|disable|reload`` reach them within seconds."""
+        if self._plugins is None:
+            from botfactory.plugins.manager import PluginManager
+
+            manager = PluginManager(self.database(), self.settings.plugin_dirs)
+            manager.start()
+            self._plugins = manager
+        if sync:
+            self._plugins.start_sync(interval)
+        return self._plugins
 
 
 def get_app() -> AppContext:

@@ -36,7 +36,10 @@ HISTORY_COLUMNS = (
 
 
 def _store() -> EventStore:
-    return EventStore(get_app().database())
+    app = get_app()
+    db = app.database()
+    app.load_plugins()  # their event types are what run-now and show refer to
+    return EventStore(db)
 
 
 def _filter_options(fn):

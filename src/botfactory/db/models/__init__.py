@@ -1,6 +1,7 @@
 """Every table, in one MetaData. Each layer keeps its tables in its own module here."""
 
 import botfactory.db.models.bots  # registers the bot tables on ``metadata``
+import botfactory.db.models.plugins  # registers the plugin_state table on ``metadata``
 import botfactory.db.models.resources  # noqa: F401  (registers the resource tables on ``metadata``)
 from botfactory.db.base import metadata
 from botfactory.db.models import events  # noqa: F401  (registers the tables on ``metadata``)

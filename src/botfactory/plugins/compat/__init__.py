@@ -7,6 +7,7 @@ never installed as packages in site-packages. The plugin loader imports this bef
 
 from __future__ import annotations
 
+import builtins
 import importlib
 import importlib.abc
 import importlib.machinery
@@ -17,12 +18,27 @@ from typing import Any
 from botfactory.plugins.compat.names import ALIASES, package_names
 
 _PACKAGES = package_names()
+_BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 def _resolve(target: str) -> Any:
     module_name, _, attribute = target.partition(":")
     module = importlib.import_module(module_name)
     return getattr(module, attribute) if attribute else module
+
+
+def _defined_in(module: types.ModuleType) -> list[str]:
+    """Public names a module without ``__all__`` defines itself (not what it imported), for ``import *``."""
+    names = []
+    for name, value in vars(module).items():
+        if name.startswith("_") or isinstance(value, types.ModuleType) or name in _BUILTIN_NAMES:
+            continue  # ``import *`` must not hide a builtin (bots.registry defines ``filter``)
+        if type(value).__module__ in ("__future__", "typing"):
+            continue  # ``annotations``, TypeVars
+        home = getattr(value, "__module__", None)
+        if home is None or home == module.__name__ or not (callable(value) or isinstance(value, type)):
+            names.append(name)
+    return sorted(names)
 
 
 class _AliasLoader(importlib.abc.Loader):
@@ -40,7 +56,7 @@ class _AliasLoader(importlib.abc.Loader):
             def lookup(name: str) -> Any:
                 return getattr(real, name)
 
-            exported = list(getattr(real, "__all__", [n for n in vars(real) if not n.startswith("_")]))
+            exported = list(getattr(real, "__all__", None) or _defined_in(real))
         else:
             names = dict(target)
 

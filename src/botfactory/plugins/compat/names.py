@@ -10,8 +10,6 @@ _SCHEDULING = {
     "ScheduledEventTracker": "botfactory.events.tracker:ScheduledEventTracker",
     "schedule_hours_from_now": "botfactory.schedule:schedule_hours_from_now",
 }
-_BOT_REGISTRY = {"BotFactoryRegistryWrapper": "botfactory.bots.registry:BotFactoryRegistryWrapper"}
-_BOT_EVENT = {"BotEvent": "botfactory.bots.event:BotEvent"}
 
 # Alias module name -> {attribute: "module:attribute"} or the name of a real module to stand for it.
 ALIASES: dict[str, dict[str, str] | str] = {
@@ -26,10 +24,11 @@ ALIASES: dict[str, dict[str, str] | str] = {
     },
     "DivvyBotfactory.scheduling": _SCHEDULING,
     "DivvyBotFactory.scheduling": _SCHEDULING,
-    "DivvyBotfactory.registry": _BOT_REGISTRY,
-    "DivvyBotFactory.registry": _BOT_REGISTRY,
-    "DivvyBotfactory.event": _BOT_EVENT,
-    "DivvyBotFactory.event": _BOT_EVENT,
+    # Whole modules: BotFactoryRegistryWrapper / BotEvent, and whatever else those modules define.
+    "DivvyBotfactory.registry": "botfactory.bots.registry",
+    "DivvyBotFactory.registry": "botfactory.bots.registry",
+    "DivvyBotfactory.event": "botfactory.bots.event",
+    "DivvyBotFactory.event": "botfactory.bots.event",
     "DivvyUtils.schedule": "botfactory.schedule",
     "DivvyUtils.field_definition": "botfactory.bots.fields",
     "DivvyPlugins.plugin_metadata": {"PluginMetadata": "botfactory.plugins.compat.divvy:PluginMetadata"},
