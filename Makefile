@@ -27,6 +27,7 @@ run: $(STAMP_RUN)
 	$(BIN)/botfactory run --demo
 
 test: $(STAMP_TEST)
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 	$(BIN)/ruff check src tests
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 

@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "botfactory.cli.accounts",
     "botfactory.cli.harvest",
     "botfactory.cli.emulator",
+    "botfactory.cli.server",
+    "botfactory.cli.tokens",
 )
 
 

@@ -1,5 +1,6 @@
 """Every table, in one MetaData. Each layer keeps its tables in its own module here."""
 
+import botfactory.db.models.access  # registers the api_token and audit_log tables on ``metadata``
 import botfactory.db.models.bots  # registers the bot tables on ``metadata``
 import botfactory.db.models.plugins  # registers the plugin_state table on ``metadata``
 import botfactory.db.models.resources  # noqa: F401  (registers the resource tables on ``metadata``)
