@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "botfactory.cli.emulator",
     "botfactory.cli.server",
     "botfactory.cli.tokens",
+    "botfactory.cli.run",
 )
 
 

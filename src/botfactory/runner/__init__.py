@@ -1,0 +1,1 @@
+"""``botfactory run``: API, dashboard and workers in one process, and the ``--demo`` setup around them."""
