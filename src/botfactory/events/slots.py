@@ -168,10 +168,12 @@ class Slots:
                 rids = execution.event.resource_ids or ("",)
                 outcome = Outcome(execution.event, tuple(HistoryRow(rid, now, now, "ERROR", text) for rid in rids))
             with self._cond:
-                del self._running[key]
+                # Queue the outcome before the slot counts as free: "nothing busy" must imply "every result
+                # queued", or a shutdown (or the end of a burst) could miss this one and leave the event running.
                 report = not run.abandoned
-            if report:
-                self._on_done(outcome)
-            else:
+                if report:
+                    self._on_done(outcome)
+                del self._running[key]
+            if not report:
                 log.info("event %s: abandoned job finished; its result is discarded", execution.event.id)
                 self._on_free()

@@ -110,7 +110,10 @@ class WorkerLoop:
             self._dispatch(claimed)
             if len(claimed) == free:
                 return False  # more may be due: go round again without sleeping
-        if self.burst and not claimed and not self._slots.busy() and not self._done and not self._early:
+        # A burst is over only when a claim that had room found nothing (or nothing can be claimed at all): with
+        # every slot busy no claim was made, and jobs finishing since would otherwise look like "all done".
+        looked = free > 0 or not self.types
+        if self.burst and looked and not claimed and not self._slots.busy() and not self._done and not self._early:
             return True
         due = self.store.earliest_due(self.types) if free else None
         self._sleep(due, claimed_any=bool(claimed))
