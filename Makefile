@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
+STAMP_BENCH := $(VENV)/.installed-bench
 PYTEST_WORKERS ?= 2
 
 .PHONY: install install-run run test lint bench bench-quick clean
@@ -20,6 +21,11 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(STAMP_RUN)
 
+# The bench extra holds the test extra, so it stamps that one too.
+$(STAMP_BENCH): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@ $(STAMP_TEST) $(STAMP_RUN)
+
 install-run: $(STAMP_RUN)
 install: $(STAMP_TEST)
 
@@ -35,10 +41,11 @@ lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-bench: $(STAMP_TEST)
+# Benchmarks against the peers (bench/README.md): results in bench/results/latest.{md,json}.
+bench: $(STAMP_BENCH)
 	$(BIN)/python -m bench
 
-bench-quick: $(STAMP_TEST)
+bench-quick: $(STAMP_BENCH)
 	$(BIN)/python -m bench --quick
 
 clean:
