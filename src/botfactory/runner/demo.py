@@ -8,9 +8,11 @@ events end ``skipped`` when they come due (the bots layer re-validates them).
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -33,7 +35,18 @@ log = logging.getLogger(__name__)
 DEMO_ACCOUNT = "demo"
 DEMO_REGIONS = ["us-east-1", "us-west-2"]
 ENDPOINT_LINE = "Emulator endpoint: "
+_PR_SET_PDEATHSIG = 1
 BOTS_DIR = Path(__file__).resolve().parents[3] / "examples" / "bots"
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux for SIGTERM when the parent dies, so even a ``kill -9`` of
+    ``botfactory run`` leaves no emulator behind (elsewhere the parent's own shutdown stops it)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):
+            pass
 
 
 class EmulatorProcess:
@@ -49,7 +62,9 @@ class EmulatorProcess:
         cmd = [sys.executable, "-m", "botfactory", "emulator", "--port", "0", "--seed", self.seed]
         if self.log_path:
             cmd += ["--log-file", str(self.log_path)]
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self._proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=_die_with_parent
+        )
         lines: queue.Queue[str | None] = queue.Queue()
 
         def pump() -> None:
