@@ -58,23 +58,24 @@ def run_command(demo: bool, host: str, port: int, concurrency: int, demo_delay: 
     app = get_app()
     db = app.database()
     install_builtins()
-    plugins = app.load_plugins(sync=True)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    emulator = None
-    services = AllInOne(db, host=host, port=port, concurrency=concurrency, plugins=plugins)
+    emulator = plugins = services = None
     try:
         if demo:
             from botfactory.runner.demo import EmulatorProcess, run_bots_now, setup_demo
 
             click.echo("Starting the AWS emulator (seeding the demo account)...", err=True)
             emulator = EmulatorProcess()
-            endpoint = emulator.start()
+            endpoint = emulator.start()  # first, before this process starts any thread: it forks
             print(f"Emulator endpoint: {endpoint}", flush=True)
+        plugins = app.load_plugins(sync=True)
+        services = AllInOne(db, host=host, port=port, concurrency=concurrency, plugins=plugins)
+        if demo:
             setup = setup_demo(db, endpoint, delay_hours=None if demo_delay is None else demo_delay / 3600)
             click.echo(
                 f"Demo account harvested: {setup.resources} resources; {len(setup.bots)} bots "
@@ -90,10 +91,12 @@ def run_command(demo: bool, host: str, port: int, concurrency: int, demo_delay: 
         _watch(db, services.url, stop, console)
     finally:
         click.echo("Stopping...", err=True)
-        services.stop()
+        if services is not None:
+            services.stop()
         if emulator is not None:
             emulator.stop()
-        plugins.stop_sync(timeout=2.0)
+        if plugins is not None:
+            plugins.stop_sync(timeout=2.0)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         click.echo("Stopped.", err=True)

@@ -39,14 +39,25 @@ _PR_SET_PDEATHSIG = 1
 BOTS_DIR = Path(__file__).resolve().parents[3] / "examples" / "bots"
 
 
+def _load_prctl() -> object | None:
+    # Resolved here, in the parent: the child between fork and exec should do as little as possible.
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_prctl = _load_prctl()
+
+
 def _die_with_parent() -> None:
     """In the child before exec: ask Linux for SIGTERM when the parent dies, so even a ``kill -9`` of
-    ``botfactory run`` leaves no emulator behind (elsewhere the parent's own shutdown stops it)."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-        except (OSError, AttributeError):
-            pass
+    ``botfactory run`` leaves no emulator behind (elsewhere the parent's own shutdown stops it). ``botfactory
+    run`` starts the emulator before it starts any thread, as ``preexec_fn`` requires."""
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))  # type: ignore[operator]
 
 
 class EmulatorProcess:
