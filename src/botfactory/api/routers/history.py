@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -28,21 +28,8 @@ from botfactory.events.store import EventStore, HistoryFilter
 
 router = APIRouter(prefix="/history", tags=["history"])
 
-CSV_COLUMNS = (
-    "id",
-    "event_id",
-    "event_type",
-    "bot_id",
-    "account_id",
-    "resource_id",
-    "scheduled_for",
-    "started_at",
-    "finished_at",
-    "status",
-    "attempt",
-    "worker",
-    "result_data",
-)
+# A history row's fields, in the record's order (the JSON items carry the same keys).
+CSV_COLUMNS = tuple(field.name for field in fields(HistoryRecord))
 MAX_JSON_LIMIT = 1000
 _CHUNK = 1000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
