@@ -242,11 +242,13 @@ class BotStore:
             rows = conn.execute(query).all()
         return [self._row_to_run(row) for row in rows]
 
-    def count_runs(self, bot_id: int) -> int:
+    def count_runs(self, bot_id: int | None = None) -> int:
+        """Runs of one bot, or of every bot when ``bot_id`` is None."""
+        query = select(func.count()).select_from(run_table)
+        if bot_id is not None:
+            query = query.where(run_table.c.bot_id == bot_id)
         with self.db.read() as conn:
-            return int(
-                conn.execute(select(func.count()).select_from(run_table).where(run_table.c.bot_id == bot_id)).scalar()
-            )
+            return int(conn.execute(query).scalar())
 
     @staticmethod
     def _row_to_run(row: Any) -> BotRun:

@@ -15,11 +15,10 @@ STATES = ("pending", "running", "succeeded", "failed", "skipped", "cancelled")
 
 def snapshot(db: Database) -> dict[str, Any]:
     stats = EventStore(db).stats()
-    bots = BotStore(db).list()
-    runs = sum(BotStore(db).count_runs(bot.id) for bot in bots)
+    bots = BotStore(db)
     return {
-        "bots": len(bots),
-        "bot_runs": runs,
+        "bots": len(bots.list()),
+        "bot_runs": bots.count_runs(),
         **{s: stats["events_by_state"].get(s, 0) for s in STATES},
         "history": stats["history_by_status"],
     }
