@@ -20,10 +20,12 @@ from botfactory.events.context import current_bot_run
 from botfactory.events.job import check_job_arguments
 from botfactory.events.registry import EventTypeRegistry, EventTypeSpec
 from botfactory.events.registry import registry as default_registry
-from botfactory.events.store import EventStore, NewEvent
-from botfactory.schedule import Schedule, from_json
+from botfactory.events.store import EventStore
+from botfactory.events.store.inserts import event_row
+from botfactory.schedule import Once, Schedule, from_json
 
 _OPTION_NAMES = ("max_attempts", "retry_backoff", "timeout", "misfire_grace")
+_ROW_OPTIONS = ("max_attempts", "retry_backoff", "misfire_grace", "timeout")  # event_row's order
 MAX_DESCRIPTION = 4000
 
 
@@ -70,6 +72,11 @@ def _account_of(resource: Any, resource_id: str) -> str | None:
 def _json_object(action_data: Any, uid: str) -> dict[str, Any]:
     if action_data is None:
         return {}
+    return _json_text(action_data, uid)[0]
+
+
+def _json_text(action_data: Any, uid: str) -> tuple[dict[str, Any], str]:
+    """``action_data`` as a plain JSON object and as the JSON text that is stored."""
     if isinstance(action_data, (str, bytes)):
         try:
             action_data = json.loads(action_data)
@@ -82,14 +89,22 @@ def _json_object(action_data: Any, uid: str) -> dict[str, Any]:
             value=action_data,
         )
     try:
-        # Stored data is JSON only: anything that does not survive a round trip is refused here.
-        return json.loads(json.dumps(action_data, allow_nan=False))
+        # Stored data is JSON only: anything that does not survive a round trip is refused here. The text is what
+        # gets stored (a repeated key reads back as its last value there too, as in the returned object).
+        encoded = json.dumps(action_data, allow_nan=False)
+        return json.loads(encoded), encoded
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"action_data for {uid!r} is not JSON-serialisable: {exc}", field="action_data") from exc
 
 
+_SCHEDULE_CLASSES: set[type] = set()  # Schedule being an ABC, isinstance() on it is slow; classes seen pass faster
+
+
 def _schedule(schedule_data: Any) -> Schedule:
+    if type(schedule_data) in _SCHEDULE_CLASSES:
+        return schedule_data  # type: ignore[no-any-return]
     if isinstance(schedule_data, Schedule):
+        _SCHEDULE_CLASSES.add(type(schedule_data))
         return schedule_data
     if isinstance(schedule_data, (dict, str)):
         try:
@@ -140,18 +155,31 @@ class ScheduledEventTracker:
         self._store_arg = store
         self._registry = registry or default_registry
         self._created_by = created_by
-        self._pending: list[tuple[NewEvent, ScheduledEventHandle]] = []
+        # Rows and their handles in two lists: a (row, handle) pair per call would be one more object for the
+        # garbage collector to walk again and again while a large block grows.
+        self._rows: list[tuple[Any, ...]] = []
+        self._handles: list[ScheduledEventHandle] = []
         self.scheduled: list[ScheduledEventHandle] = []
+        self._new_block()
+
+    def _new_block(self) -> None:
+        # Per-block caches: a block's calls mostly repeat one event type, options and schedule. Kept no longer than
+        # a block, so a re-registered event type is seen by the next one.
+        self._defaults: dict[str, tuple[EventTypeSpec, tuple[Any, ...]]] = {}
+        self._checked: set[tuple[str, type, frozenset[str]]] = set()
+        self._schedules: dict[object, tuple[Schedule, str]] = {}
 
     def __enter__(self) -> ScheduledEventTracker:
-        self._pending = []
+        self._rows, self._handles = [], []
+        self._new_block()
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
         if exc_type is None:
             self.commit()
         else:
-            self._pending = []
+            self._rows, self._handles = [], []
+            self._new_block()
         return False
 
     @property
@@ -163,14 +191,16 @@ class ScheduledEventTracker:
 
     def commit(self) -> list[ScheduledEventHandle]:
         """Write everything scheduled so far in one transaction (``with`` does this for you)."""
-        pending, self._pending = self._pending, []
-        if not pending:
+        rows, handles = self._rows, self._handles
+        self._rows, self._handles = [], []
+        self._new_block()
+        if not rows:
             return []
-        ids = self.store.insert_events([new for new, _ in pending])
-        handles = []
-        for (_, handle), event_id in zip(pending, ids, strict=True):
+        ids = self.store.insert_event_rows(
+            rows, [handle.resource_ids for handle in handles], [handle.dedupe_key for handle in handles]
+        )
+        for handle, event_id in zip(handles, ids, strict=True):
             handle.id = event_id
-            handles.append(handle)
         self.scheduled.extend(handles)
         return handles
 
@@ -221,9 +251,12 @@ class ScheduledEventTracker:
     ) -> ScheduledEventHandle:
         """Schedule ``event_type`` for any number of resources (or none). ``dedupe_key``: at most one live
         event per key; scheduling it again returns the live event instead of adding one."""
-        if isinstance(resources, (str, bytes)) or not hasattr(resources, "__iter__"):
-            resources = [resources]
-        resource_ids = tuple(resource_id_of(res) for res in resources)
+        if type(resources) is tuple and not resources:
+            resource_ids: tuple[str, ...] = ()
+        else:
+            if isinstance(resources, (str, bytes)) or not hasattr(resources, "__iter__"):
+                resources = [resources]
+            resource_ids = tuple(resource_id_of(res) for res in resources)
         if account_id is None and resource_ids:
             account_id = _account_of(next(iter(resources)), resource_ids[0])
         if dedupe_key is not None and (not isinstance(dedupe_key, str) or not dedupe_key):
@@ -266,38 +299,74 @@ class ScheduledEventTracker:
                 value=event_type,
             )
         schedule = _schedule(schedule_data)
-        data = _json_object(action_data, event_type)
-        check_job_arguments(event_type, spec.job_class, data)
-        description = "" if description is None else str(description)
+        if action_data is None or (type(action_data) is dict and not action_data):
+            data: dict[str, Any] = {}
+            data_json = "{}"
+        else:
+            data, data_json = _json_text(action_data, event_type)
+        checked = (spec.uid, spec.job_class, frozenset(data))
+        if checked not in self._checked:
+            check_job_arguments(event_type, spec.job_class, data)
+            self._checked.add(checked)
+        if description is None:
+            description = ""
+        elif type(description) is not str:
+            description = str(description)
         if len(description) > MAX_DESCRIPTION or "\x00" in description:
             raise ValidationError(
                 f"description must be at most {MAX_DESCRIPTION} characters without NUL bytes", field="description"
             )
-        opts = _options(spec, options)
+        opts = self._run_options(spec, options)
         moment = now()
         first = schedule.first(moment)
-        new = NewEvent(
-            event_type=event_type,
-            schedule=schedule.to_json(),
-            next_run_at=first,
-            created_at=moment,
-            description=description,
-            bot_id=bot_id,
-            account_id=account_id,
-            action_data=data,
-            dedupe_key=dedupe_key,
-            revalidate=revalidate,
-            created_by=created_by or self._created_by,
-            resource_ids=resource_ids,
-            **opts,
-        )
         handle = ScheduledEventHandle(event_type, first, resource_ids, dedupe_key, action_data=data)
         scope = current_bot_run()
         if scope is not None and scope.dry_run:
             self.scheduled.append(handle)  # a dry run shows what would be scheduled and writes nothing
             return handle
-        self._pending.append((new, handle))
+        row = event_row(
+            event_type,
+            self._schedule_json(schedule),
+            first,
+            moment,
+            description,
+            *opts,
+            bot_id,
+            account_id,
+            data_json,
+            dedupe_key,
+            revalidate,
+            created_by or self._created_by,
+        )
+        self._rows.append(row)
+        self._handles.append(handle)
         return handle
+
+    def _run_options(self, spec: EventTypeSpec, options: dict[str, Any]) -> tuple[Any, ...]:
+        """Merged run options in ``event_row`` order; the event type's defaults are merged once per block."""
+        if options:
+            merged = _options(spec, options)
+        else:
+            cached = self._defaults.get(spec.uid)
+            if cached is not None and cached[0] is spec:
+                return cached[1]
+            merged = _options(spec, {})
+        values = tuple(merged[name] for name in _ROW_OPTIONS)
+        if not options:
+            self._defaults[spec.uid] = (spec, values)
+        return values
+
+    def _schedule_json(self, schedule: Schedule) -> str:
+        """The schedule's JSON text, encoded once per distinct ``Once`` time or schedule object in a block."""
+        when = schedule.when if type(schedule) is Once else None  # type: ignore[attr-defined]
+        # A Once's JSON is its time alone; other schedules are cached per object, which callers often reuse.
+        key: object = when if type(when) is datetime else id(schedule)
+        cached = self._schedules.get(key)
+        if cached is None or (key is not when and cached[0] is not schedule):
+            # Holding the schedule keeps its id from being reused by another object during the block.
+            cached = (schedule, json.dumps(schedule.to_json()))
+            self._schedules[key] = cached
+        return cached[1]
 
 
 def cast_scheduled_event_args(action_data: Any) -> dict[str, Any]:

@@ -1,17 +1,23 @@
-"""Writing new events: the tracker's one round trip per few hundred events (DESIGN §9 "Batches")."""
+"""Writing new events: a few statements per block of scheduled events, whatever its size (DESIGN §9 "Batches").
+
+Rows travel as plain tuples in ``EVENT_COLUMNS`` order with JSON already encoded, and are written column-wise by
+``db.dialect.write_rows``, so no per-row, per-column work is left to SQLAlchemy's executemany.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from botfactory.db.dialect import insert_returning_ids
+from botfactory.clock import as_utc
+from botfactory.db.dialect import write_rows
 from botfactory.db.gc import paused_gc
 from botfactory.db.models import scheduled_event as e
 from botfactory.db.models import scheduled_event_resource as r
@@ -20,6 +26,63 @@ if TYPE_CHECKING:
     from botfactory.db import Database
 
 _CHUNK = 500
+
+# What a new event stores; the columns left out (lease_owner, lease_expires_at, last_run_at, last_status) start
+# NULL. Datetimes are aware UTC, the two JSON columns are JSON text, nullable columns hold None when unset.
+EVENT_COLUMNS = (
+    "event_type",
+    "description",
+    "state",
+    "schedule",
+    "next_run_at",
+    "occurrence_at",
+    "attempt",
+    "max_attempts",
+    "retry_backoff",
+    "misfire_grace",
+    "timeout",
+    "bot_id",
+    "account_id",
+    "action_data",
+    "dedupe_key",
+    "revalidate",
+    "created_at",
+    "created_by",
+    "run_count",
+)
+RESOURCE_COLUMNS = ("event_id", "position", "resource_id")
+# Columns that are often NULL for a whole batch: write_rows leaves such columns out of the statement.
+_NULLABLE = frozenset(
+    EVENT_COLUMNS.index(name)
+    for name in ("misfire_grace", "timeout", "bot_id", "account_id", "dedupe_key", "created_by")
+)
+
+
+def event_row(
+    event_type: str,
+    schedule_json: str,
+    next_run_at: datetime | None,
+    created_at: datetime,
+    description: str,
+    max_attempts: int,
+    retry_backoff: float,
+    misfire_grace: float | None,
+    timeout: float | None,
+    bot_id: str | None,
+    account_id: str | None,
+    action_data_json: str,
+    dedupe_key: str | None,
+    revalidate: bool,
+    created_by: str | None,
+) -> tuple[Any, ...]:
+    """One ``EVENT_COLUMNS`` tuple. An event with no occurrence is stored ``skipped`` and holds no dedupe key."""
+    if next_run_at is None:
+        return (event_type, description, "skipped", schedule_json, None, None, 0, max_attempts, retry_backoff,
+                misfire_grace, timeout, bot_id, account_id, action_data_json, None, revalidate, created_at,
+                created_by, 0)  # fmt: skip
+    return (event_type, description, "pending", schedule_json, next_run_at, next_run_at, 0, max_attempts,
+            retry_backoff, misfire_grace, timeout, bot_id, account_id, action_data_json, dedupe_key, revalidate,
+            created_at, created_by, 0)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -41,32 +104,24 @@ class NewEvent:
     created_by: str | None = None
     resource_ids: tuple[str, ...] = ()
 
-    def row(self) -> dict[str, Any]:
-        return {
-            "event_type": self.event_type,
-            "description": self.description,
-            "state": "pending" if self.next_run_at is not None else "skipped",
-            "schedule": self.schedule,
-            "next_run_at": self.next_run_at,
-            "occurrence_at": self.next_run_at,
-            "attempt": 0,
-            "max_attempts": self.max_attempts,
-            "retry_backoff": self.retry_backoff,
-            "misfire_grace": self.misfire_grace,
-            "timeout": self.timeout,
-            "lease_owner": None,
-            "lease_expires_at": None,
-            "bot_id": self.bot_id,
-            "account_id": self.account_id,
-            "action_data": self.action_data,
-            "dedupe_key": self.dedupe_key if self.next_run_at is not None else None,
-            "revalidate": self.revalidate,
-            "created_at": self.created_at,
-            "created_by": self.created_by,
-            "last_run_at": None,
-            "last_status": None,
-            "run_count": 0,
-        }
+    def values(self) -> tuple[Any, ...]:
+        return event_row(
+            self.event_type,
+            json.dumps(self.schedule),
+            None if self.next_run_at is None else as_utc(self.next_run_at),
+            as_utc(self.created_at),
+            self.description,
+            int(self.max_attempts),
+            float(self.retry_backoff),
+            None if self.misfire_grace is None else float(self.misfire_grace),
+            None if self.timeout is None else float(self.timeout),
+            self.bot_id,
+            self.account_id,
+            json.dumps(self.action_data),
+            self.dedupe_key,
+            bool(self.revalidate),
+            self.created_by,
+        )
 
 
 class InsertQueries:
@@ -74,12 +129,21 @@ class InsertQueries:
 
     def insert_events(self, events: Sequence[NewEvent]) -> list[int]:
         """Insert in one transaction; returns ids in input order (a deduplicated event gives the live one's id)."""
-        due = [ev.next_run_at for ev in events if ev.next_run_at is not None]
+        return self.insert_event_rows(
+            [ev.values() for ev in events], [ev.resource_ids for ev in events], [ev.dedupe_key for ev in events]
+        )
+
+    def insert_event_rows(
+        self, rows: Sequence[tuple[Any, ...]], resource_ids: Sequence[tuple[str, ...]], keys: Sequence[str | None]
+    ) -> list[int]:
+        """``insert_events`` for ready ``EVENT_COLUMNS`` tuples; ``keys`` are the dedupe keys to merge on (an event
+        stored ``skipped`` keeps none in its row but still merges with a live event of its key)."""
+        due = [when for when in (row[4] for row in rows) if when is not None]
         earliest = min(due) if due else None
         for attempt in range(3):
             try:
                 with self.db.write() as conn:
-                    ids = insert_events_in(conn, events)
+                    ids = insert_events_in(conn, rows, resource_ids, keys)
                     if earliest is not None:
                         self.notify_due_in(conn, earliest)
                 break
@@ -96,48 +160,52 @@ class InsertQueries:
     def _notify_due(self, when: datetime) -> None: ...
 
 
-def insert_events_in(conn: Connection, events: Sequence[NewEvent]) -> list[int]:
-    keys = [ev.dedupe_key for ev in events if ev.dedupe_key]
+def insert_events_in(
+    conn: Connection,
+    rows: Sequence[tuple[Any, ...]],
+    resource_ids: Sequence[tuple[str, ...]],
+    keys: Sequence[str | None],
+) -> list[int]:
+    wanted = [key for key in keys if key]
     live: dict[str, int] = {}
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        rows = conn.execute(select(e.c.dedupe_key, e.c.id).where(e.c.dedupe_key.in_(chunk)))
-        live.update({key: int(event_id) for key, event_id in rows})
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        found = conn.execute(select(e.c.dedupe_key, e.c.id).where(e.c.dedupe_key.in_(chunk)))
+        live.update({key: int(event_id) for key, event_id in found})
 
-    # Merge duplicates in Python before inserting (DESIGN §9): a key already live maps to that event, a key seen
-    # earlier in this batch to the first event that carried it.
-    ids: list[int | None] = [None] * len(events)
-    fresh: list[NewEvent] = []
-    fresh_positions: list[int] = []
-    first_with_key: dict[str, int] = {}
-    for position, ev in enumerate(events):
-        key = ev.dedupe_key
-        if key and key in live:
-            ids[position] = live[key]
-            continue
-        if key:
-            if key in first_with_key:
-                continue
-            first_with_key[key] = len(fresh)
-        fresh.append(ev)
-        fresh_positions.append(position)
+    if not wanted:
+        fresh_rows, fresh_resources = rows, resource_ids
+    else:
+        # Merge duplicates in Python before inserting (DESIGN §9): a key already live maps to that event, a key
+        # seen earlier in this batch to the first event that carried it.
+        fresh_rows, fresh_resources, fresh_positions = [], [], []
+        first_with_key: dict[str, int] = {}
+        for position, key in enumerate(keys):
+            if key:
+                if key in live or key in first_with_key:
+                    continue
+                first_with_key[key] = len(fresh_rows)
+            fresh_rows.append(rows[position])
+            fresh_resources.append(resource_ids[position])
+            fresh_positions.append(position)
 
-    new_ids: list[int] = []
     with paused_gc():
-        for start in range(0, len(fresh), _CHUNK):
-            chunk = fresh[start : start + _CHUNK]
-            new_ids.extend(insert_returning_ids(conn, e, [ev.row() for ev in chunk]))
-        resource_rows = [
-            {"event_id": event_id, "position": pos, "resource_id": rid}
-            for ev, event_id in zip(fresh, new_ids, strict=True)
-            for pos, rid in enumerate(ev.resource_ids)
+        new_ids = write_rows(conn, e, EVENT_COLUMNS, fresh_rows, nullable=_NULLABLE, returning_ids=True)
+        targets = [
+            (event_id, pos, rid)
+            for event_id, rids in zip(new_ids, fresh_resources, strict=True)
+            if rids
+            for pos, rid in enumerate(rids)
         ]
-        for start in range(0, len(resource_rows), _CHUNK * 4):
-            conn.execute(insert(r), resource_rows[start : start + _CHUNK * 4])
+        if targets:
+            write_rows(conn, r, RESOURCE_COLUMNS, targets)
 
+    if not wanted:
+        return new_ids
+    ids: list[int] = [0] * len(rows)
     for position, event_id in zip(fresh_positions, new_ids, strict=True):
         ids[position] = event_id
-    for position, ev in enumerate(events):
-        if ids[position] is None:
-            ids[position] = new_ids[first_with_key[ev.dedupe_key]]  # type: ignore[index]
-    return ids  # type: ignore[return-value]
+    for position, key in enumerate(keys):
+        if key and not ids[position]:
+            ids[position] = live[key] if key in live else new_ids[first_with_key[key]]
+    return ids
