@@ -3,18 +3,24 @@ worker lives here (and in ``botfactory.db``), written once (DESIGN §4, §9).
 
 Claiming one batch is one short write transaction:
 
-* PostgreSQL and MariaDB/MySQL::
+* PostgreSQL::
 
-      SELECT id FROM scheduled_event
-       WHERE state = 'pending' AND event_type IN (:types) AND next_run_at <= :now
-       ORDER BY next_run_at LIMIT :n FOR UPDATE SKIP LOCKED;
       UPDATE scheduled_event SET state = 'running', lease_owner = :me, lease_expires_at = :now + lease,
-             attempt = attempt + 1 WHERE id IN (...)          -- RETURNING * on PostgreSQL;
-      SELECT * FROM scheduled_event WHERE id IN (...)        -- MariaDB has no UPDATE ... RETURNING
+             attempt = attempt + 1
+       WHERE id IN (SELECT id FROM scheduled_event
+                     WHERE state = 'pending' AND event_type IN (:types) AND next_run_at <= :now
+                     ORDER BY next_run_at LIMIT :n FOR UPDATE SKIP LOCKED)
+      RETURNING *;
+
+* MariaDB/MySQL (no UPDATE ... RETURNING, and no UPDATE whose subquery reads the same table)::
+
+      SELECT id ... ORDER BY next_run_at LIMIT :n FOR UPDATE SKIP LOCKED;
+      UPDATE scheduled_event SET ... WHERE id IN (...);
+      SELECT * FROM scheduled_event WHERE id IN (...);
 
   SKIP LOCKED lets concurrent workers take disjoint batches without waiting on each other; MariaDB runs at
   READ COMMITTED (set in ``botfactory.db.engine``) so the range scan takes no gap locks that deadlock claims.
-* SQLite::
+* SQLite (no row locks: the database-wide write lock serialises claims)::
 
       BEGIN IMMEDIATE;
       UPDATE scheduled_event SET ... WHERE id IN (SELECT id ... ORDER BY next_run_at LIMIT :n) RETURNING *;
@@ -37,44 +43,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, bindparam, case, func, insert, null, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from botfactory.clock import get_clock
-from botfactory.db.models import event_history as h
 from botfactory.db.models import scheduled_event as e
 from botfactory.db.types import UTCDateTime
-from botfactory.events.lifecycle import LEASE_LOST, HistoryRow, Outcome, after_attempt
+from botfactory.events.lifecycle import Outcome
 from botfactory.events.records import EventRecord
+from botfactory.events.store.outcomes import CHUNK, complete_in, settle_lost
 from botfactory.events.store.queries import records_from_rows
 
 if TYPE_CHECKING:
     from botfactory.db import Database
-
-_CHUNK = 500
-
-# One executemany statement for every settled attempt; parameter names must not be column names.
-_SETTLE = (
-    update(e)
-    .where(
-        e.c.id == bindparam("b_id"),
-        e.c.lease_owner == bindparam("b_owner"),
-        e.c.attempt == bindparam("b_attempt"),
-        e.c.state == "running",
-    )
-    .values(
-        state=bindparam("b_state"),
-        next_run_at=bindparam("b_next_run_at"),
-        occurrence_at=bindparam("b_occurrence_at"),
-        attempt=bindparam("b_new_attempt"),
-        lease_owner=None,
-        lease_expires_at=None,
-        last_status=bindparam("b_last_status"),
-        last_run_at=bindparam("b_last_run_at"),
-        run_count=bindparam("b_run_count"),
-        dedupe_key=case((bindparam("b_clear_dedupe", type_=Boolean), null()), else_=e.c.dedupe_key),
-    )
-)
 
 _RELEASE = (
     update(e)
@@ -87,78 +68,6 @@ _RELEASE = (
     # The attempt never ran: give it back, so shutting down costs an event nothing.
     .values(state="pending", lease_owner=None, lease_expires_at=None, attempt=e.c.attempt - 1)
 )
-
-
-def _settle_params(outcome: Outcome, owner: str, now: datetime) -> dict[str, Any]:
-    values = after_attempt(outcome, now)
-    return {
-        "b_id": outcome.event.id,
-        "b_owner": owner,
-        "b_attempt": outcome.event.attempt,
-        "b_state": values["state"],
-        "b_next_run_at": values["next_run_at"],
-        "b_occurrence_at": values["occurrence_at"],
-        "b_new_attempt": values["attempt"],
-        "b_last_status": values["last_status"],
-        "b_last_run_at": values["last_run_at"],
-        "b_run_count": values["run_count"],
-        "b_clear_dedupe": values["clear_dedupe"],
-    }
-
-
-def _history_rows(outcome: Outcome, worker: str | None) -> list[dict[str, Any]]:
-    ev = outcome.event
-    return [
-        {
-            "event_id": ev.id,
-            "event_type": ev.event_type,
-            "bot_id": ev.bot_id,
-            "account_id": ev.account_id,
-            "resource_id": row.resource_id,
-            "scheduled_for": ev.occurrence_at or ev.next_run_at or row.started_at,
-            "started_at": row.started_at,
-            "finished_at": row.finished_at,
-            "status": row.status,
-            "attempt": ev.attempt,
-            "worker": worker,
-            "result_data": row.result_data,
-        }
-        for row in outcome.rows
-    ]
-
-
-def write_outcomes(conn: Connection, outcomes: Sequence[tuple[Outcome, str]], now: datetime) -> None:
-    """Settle each (outcome, lease owner) and insert its history; the caller has checked (and locked) the
-    leases. The UPDATE repeats the fence so a mistake can never overwrite another worker's attempt."""
-    if not outcomes:
-        return
-    conn.execute(_SETTLE, [_settle_params(outcome, owner, now) for outcome, owner in outcomes])
-    rows = [row for outcome, owner in outcomes for row in _history_rows(outcome, owner)]
-    for start in range(0, len(rows), _CHUNK):
-        conn.execute(insert(h), rows[start : start + _CHUNK])
-
-
-def settle_lost(conn: Connection, events: Sequence[EventRecord], reason: str, now: datetime) -> list[EventRecord]:
-    """Record the lost attempt of each event (whose lease its owner no longer holds) as ERROR with ``reason``.
-
-    Events with attempts left are returned untouched for the caller to claim or release; the others are
-    settled here like any failed last attempt (failed, or on to the next occurrence of a recurring event).
-    """
-    left: list[EventRecord] = []
-    exhausted: list[tuple[Outcome, str]] = []
-    history: list[dict[str, Any]] = []
-    for event in events:
-        rows = [HistoryRow(rid, now, now, "ERROR", reason) for rid in (event.resource_ids or ("",))]
-        outcome = Outcome(event, tuple(rows), last_status=LEASE_LOST)
-        if event.attempt < event.max_attempts:
-            history.extend(_history_rows(outcome, event.lease_owner))
-            left.append(event)
-        else:
-            exhausted.append((outcome, event.lease_owner or ""))
-    write_outcomes(conn, exhausted, now)
-    for start in range(0, len(history), _CHUNK):
-        conn.execute(insert(h), history[start : start + _CHUNK])
-    return left
 
 
 def _lease_reason(event: EventRecord) -> str:
@@ -187,29 +96,12 @@ _CLAIM = update(e).values(
     lease_expires_at=bindparam("b_expires", type_=UTCDateTime()),
     attempt=e.c.attempt + 1,
 )
+_DUE_LOCKED = _DUE.with_for_update(skip_locked=True)
 _CLAIM_DUE_RETURNING = _CLAIM.where(e.c.id.in_(_DUE)).returning(*e.c)  # SQLite: one statement
+_CLAIM_DUE_LOCKED_RETURNING = _CLAIM.where(e.c.id.in_(_DUE_LOCKED)).returning(*e.c)  # PostgreSQL: one statement
 _CLAIM_IDS = _CLAIM.where(e.c.id.in_(bindparam("b_ids", expanding=True)))
+_CLAIM_IDS_RETURNING = _CLAIM_IDS.returning(*e.c)
 _ROWS = select(e).where(e.c.id.in_(bindparam("b_ids", expanding=True)))
-# Completion locks the rows it fences on, in id order (two completing workers never deadlock).
-_FENCE = (
-    select(e.c.id, e.c.lease_owner, e.c.attempt, e.c.state)
-    .where(e.c.id.in_(bindparam("b_ids", expanding=True)))
-    .order_by(e.c.id)
-    .with_for_update()
-)
-
-
-def _complete_in(conn: Connection, owner: str, outcomes: Sequence[Outcome], now: datetime) -> list[int]:
-    if not outcomes:
-        return []
-    ordered = sorted(outcomes, key=lambda o: o.event.id)
-    current = {
-        int(row.id): (row.lease_owner, int(row.attempt), row.state)
-        for row in conn.execute(_FENCE, {"b_ids": [o.event.id for o in ordered]})
-    }
-    keep = [o for o in ordered if current.get(o.event.id) == (owner, o.event.attempt, "running")]
-    write_outcomes(conn, [(o, owner) for o in keep], now)
-    return [o.event.id for o in keep]
 
 
 class ClaimQueries:
@@ -255,12 +147,12 @@ class ClaimQueries:
         busy worker pays for one transaction per round instead of two. Returns (ids recorded, events claimed)."""
         now = now or get_clock().now()
         recorded: list[int] = []
-        if len(outcomes) > _CHUNK:
+        if len(outcomes) > CHUNK:
             recorded, outcomes = self.complete_events(owner, outcomes, now=now), ()
         if not outcomes and (limit <= 0 or not types):
             return recorded, []
         with self.db.write() as conn:
-            recorded += _complete_in(conn, owner, outcomes, now)
+            recorded += complete_in(conn, owner, outcomes, now)
             claimed = self._claim_in(conn, owner, list(types), limit, lease, now, reclaim_expired, due_within)
         return recorded, claimed
 
@@ -289,23 +181,21 @@ class ClaimQueries:
                     taken_over.append(event.id)
         params["b_limit"] = limit - len(taken_over)
         rows: list[RowMapping] = []
-        if self.db.dialect == "sqlite":
+        if self.db.dialect in ("sqlite", "postgresql"):
             if params["b_limit"] > 0:
-                rows += conn.execute(_CLAIM_DUE_RETURNING, params).mappings().all()
+                claim_due = _CLAIM_DUE_RETURNING if self.db.dialect == "sqlite" else _CLAIM_DUE_LOCKED_RETURNING
+                rows += conn.execute(claim_due, params).mappings().all()
             if taken_over:
-                rows += conn.execute(_CLAIM_IDS.returning(*e.c), {**params, "b_ids": taken_over}).mappings().all()
+                rows += conn.execute(_CLAIM_IDS_RETURNING, {**params, "b_ids": taken_over}).mappings().all()
         else:
             ids = taken_over
             if params["b_limit"] > 0:
-                ids = ids + list(conn.execute(_DUE.with_for_update(skip_locked=True), params).scalars())
+                ids = ids + list(conn.execute(_DUE_LOCKED, params).scalars())
             if not ids:
                 return []
             params["b_ids"] = ids
-            if self.db.dialect == "postgresql":
-                rows = conn.execute(_CLAIM_IDS.returning(*e.c), params).mappings().all()
-            else:
-                conn.execute(_CLAIM_IDS, params)
-                rows = conn.execute(_ROWS, params).mappings().all()
+            conn.execute(_CLAIM_IDS, params)
+            rows = conn.execute(_ROWS, params).mappings().all()
         records = records_from_rows(conn, rows)
         return sorted(records, key=lambda r: (r.next_run_at or now, r.id))
 
@@ -319,8 +209,8 @@ class ClaimQueries:
         ids = sorted(held)
         kept: set[int] = set()
         with self.db.write() as conn:
-            for start in range(0, len(ids), _CHUNK):
-                chunk = ids[start : start + _CHUNK]
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start : start + CHUNK]
                 mine = (e.c.id.in_(chunk), e.c.lease_owner == owner, e.c.state == "running")
                 conn.execute(update(e).where(*mine).values(lease_expires_at=now + timedelta(seconds=lease)))
                 for event_id, attempt in conn.execute(select(e.c.id, e.c.attempt).where(*mine)):
@@ -336,9 +226,9 @@ class ClaimQueries:
         """
         now = now or get_clock().now()
         recorded: list[int] = []
-        for start in range(0, len(outcomes), _CHUNK):
+        for start in range(0, len(outcomes), CHUNK):
             with self.db.write() as conn:
-                recorded += _complete_in(conn, owner, outcomes[start : start + _CHUNK], now)
+                recorded += complete_in(conn, owner, outcomes[start : start + CHUNK], now)
         return recorded
 
     def release_events(self, owner: str, held: Mapping[int, int]) -> int:

@@ -19,7 +19,7 @@ from botfactory.clock import get_clock
 from botfactory.db.models import event_history as h
 from botfactory.db.models import scheduled_event as e
 from botfactory.db.models import worker_process as w
-from botfactory.events.store.claims import settle_lost
+from botfactory.events.store.outcomes import settle_lost
 from botfactory.events.store.queries import records_from_rows
 
 if TYPE_CHECKING:
