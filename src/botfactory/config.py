@@ -23,6 +23,8 @@ class Settings:
     worker_concurrency: int = 4
     worker_lease_seconds: float = 60.0
     worker_poll_seconds: float = 1.0
+    # "auto" or a whole number: see botfactory.events.prefetch.
+    worker_prefetch: str | int = "auto"
     extra: dict[str, object] = field(default_factory=dict)
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -12,6 +12,8 @@ import click
 
 from botfactory.cli.context import common_options, get_app, json_option
 from botfactory.cli.output import print_rows, stderr
+from botfactory.errors import ValidationError
+from botfactory.events.prefetch import Prefetch
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,15 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
     return value
 
 
+def _prefetch(ctx: click.Context, param: click.Parameter, value: str | None) -> Prefetch | None:
+    if value is None:
+        return None
+    try:
+        return Prefetch.parse(value)
+    except ValidationError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.command("worker")
 @common_options
 @click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Jobs run at once (threads). [4]")
@@ -38,6 +49,13 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option("--lease", type=float, default=None, callback=_positive, help="Lease seconds. [60]")
 @click.option("--poll", type=float, default=None, callback=_positive, help="Longest idle sleep, seconds. [1]")
 @click.option(
+    "--prefetch",
+    default=None,
+    callback=_prefetch,
+    metavar="auto|N",
+    help="Events claimed ahead of free slots: 'auto' holds ~50 ms of work at the job durations seen; N: always N.",
+)
+@click.option(
     "--grace",
     type=click.FloatRange(min=0),
     default=30.0,
@@ -45,7 +63,13 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
     help="On SIGTERM/SIGINT: seconds running jobs get.",
 )
 def worker_command(
-    concurrency: int | None, burst: bool, types: str | None, lease: float | None, poll: float | None, grace: float
+    concurrency: int | None,
+    burst: bool,
+    types: str | None,
+    lease: float | None,
+    poll: float | None,
+    prefetch: Prefetch | None,
+    grace: float,
 ) -> None:
     """Claim due scheduled events and run them until stopped (SIGTERM/SIGINT: finish, release, exit 0)."""
     from botfactory.builtins import install_builtins
@@ -77,6 +101,7 @@ def worker_command(
         types=_types(types),
         lease=lease,
         poll=poll or settings.worker_poll_seconds,
+        prefetch=prefetch or settings.worker_prefetch,
         burst=burst,
         grace=grace,
     )
@@ -89,7 +114,10 @@ def worker_command(
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         worker.start()
-        stderr.print(f"worker {worker.name} on {db.safe_url()}: {worker.concurrency} slots, types {worker.types}")
+        stderr.print(
+            f"worker {worker.name} on {db.safe_url()}: {worker.concurrency} slots, "
+            f"prefetch {worker.prefetch.describe()}, types {worker.types}"
+        )
         worker.run_until_stopped()
     finally:
         for sig, handler in previous.items():

@@ -10,14 +10,16 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from botfactory.clock import get_clock
 from botfactory.events.execution import Execution
 from botfactory.events.lifecycle import HistoryRow, Outcome
+from botfactory.events.prefetch import STUCK_AFTER, Prefetch
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ class Running:
     timeout: float | None
     deadline: float | None = None
     abandoned: bool = False
+    # perf_counter() at the start: how long jobs really run, whatever clock schedules them.
+    began: float = field(default_factory=time.perf_counter)
 
 
 class Slots:
@@ -40,12 +44,11 @@ class Slots:
         on_done: Callable[[Outcome], None],
         *,
         on_free: Callable[[], None] = lambda: None,
-        prefetch: int = 0,
+        prefetch: Prefetch | None = None,
     ) -> None:
         self.size = size
-        # Events claimed ahead of a free thread: fewer claim round trips for short jobs, at the price of
-        # holding events another worker could start (so 0 by default).
-        self.prefetch = prefetch
+        # Events claimed ahead of a free thread: fewer claim rounds for short jobs (see prefetch.py).
+        self.prefetch = prefetch or Prefetch.fixed(0)
         self._name = name
         self._on_done = on_done
         # Called when a slot frees up without a result to report (an abandoned job returned), so the loop
@@ -69,10 +72,25 @@ class Slots:
 
     # -- the loop's view -----------------------------------------------------------------------------------
 
+    def _limit(self) -> int:
+        """Events that may be running or queued now (the lock is held)."""
+        now = time.perf_counter()
+        stuck = sum(1 for run in self._running.values() if now - run.began > STUCK_AFTER)
+        return self.size + self.prefetch.ahead(self.size, stuck=stuck)
+
     def free(self) -> int:
-        """Slots that could take a new event now (a timed-out job's thread still holds its slot)."""
+        """Events to claim now (a timed-out job's thread still holds its slot)."""
         with self._cond:
-            return max(0, self.size + self.prefetch - len(self._running) - len(self._queue))
+            return max(0, self._limit() - len(self._running) - len(self._queue))
+
+    def surplus(self) -> list[Execution]:
+        """Take queued events beyond what may be held now out of the queue (the latest-due first): jobs that
+        turned out slow shrank the budget, and the caller gives these back for other workers to start."""
+        with self._cond:
+            extra = len(self._running) + len(self._queue) - self._limit()
+            if extra <= 0 or not self.prefetch.is_auto:
+                return []
+            return [self._queue.pop()[0] for _ in range(min(extra, len(self._queue)))]
 
     def submit(self, execution: Execution, timeout: float | None) -> None:
         with self._cond:
@@ -167,6 +185,7 @@ class Slots:
                 text = f"worker error while running the event:\n{traceback.format_exc()}"[-16_000:]
                 rids = execution.event.resource_ids or ("",)
                 outcome = Outcome(execution.event, tuple(HistoryRow(rid, now, now, "ERROR", text) for rid in rids))
+            self.prefetch.record(time.perf_counter() - run.began)
             with self._cond:
                 # Queue the outcome before the slot counts as free: "nothing busy" must imply "every result
                 # queued", or a shutdown (or the end of a burst) could miss this one and leave the event running.

@@ -22,6 +22,7 @@ from botfactory.events import signals
 from botfactory.events.builtin import HOUSEKEEPING_TYPES, ensure_housekeeping_events
 from botfactory.events.lifecycle import Outcome
 from botfactory.events.listener import DueListener
+from botfactory.events.prefetch import Prefetch
 from botfactory.events.records import EventRecord
 from botfactory.events.registry import EventTypeRegistry
 from botfactory.events.registry import registry as default_registry
@@ -56,7 +57,9 @@ class Worker(WorkerLoop):
 
     ``types``: event types to run (None: every registered type, following registry changes). ``lease``: seconds
     a claim is held without renewal. ``poll``: longest idle sleep. ``burst``: run what is due now, then stop.
-    ``prefetch``: events claimed ahead of a free slot (faster for tiny jobs, less fair to other workers).
+    ``prefetch``: events claimed ahead of free slots: ``"auto"`` (default) holds at most ~50 ms of work ahead at
+    the job durations seen so far, so tiny jobs are claimed in big batches and long ones never ahead; a whole
+    number holds that many ahead always (0: never). See ``prefetch.py``.
     ``grace``: seconds running jobs get at ``stop()``. ``housekeeping``: schedule the built-in housekeeping
     events at start. ``listen``: on PostgreSQL, LISTEN for due-time notifications.
     """
@@ -72,7 +75,7 @@ class Worker(WorkerLoop):
         registry: EventTypeRegistry | None = None,
         name: str | None = None,
         burst: bool = False,
-        prefetch: int = 0,
+        prefetch: Prefetch | int | str | None = "auto",
         grace: float = 30.0,
         housekeeping: bool = True,
         listen: bool = True,
@@ -106,7 +109,7 @@ class Worker(WorkerLoop):
         self._done_lock = threading.Lock()
         # Claimed a moment before they are due (see _LOOKAHEAD), soonest first; started at their due time.
         self._early: list[EventRecord] = []
-        self._prefetch = prefetch
+        self.prefetch = Prefetch.parse(prefetch)
         self._thread: threading.Thread | None = None
         self._listener: DueListener | None = None
         # Monotonic times (of the active clock) of the next periodic duties.
@@ -129,7 +132,7 @@ class Worker(WorkerLoop):
         except BaseException:
             _release_name(self.name)
             raise
-        self._slots = Slots(self.concurrency, self.name, self._on_done, on_free=self._wake.set, prefetch=self._prefetch)
+        self._slots = Slots(self.concurrency, self.name, self._on_done, on_free=self._wake.set, prefetch=self.prefetch)
         self.registry.subscribe(self._on_registry_change)
         signals.subscribe(self._on_due)
         self._slots.start()

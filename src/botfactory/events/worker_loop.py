@@ -1,7 +1,8 @@
 """The worker's loop: one thread that makes every decision and does every database call of the worker.
 
-Each round: start events claimed ahead of time whose moment has come, record timeouts, renew leases, heartbeat,
-write finished attempts and claim into free slots (one transaction), then sleep until the earliest due time it
+Each round: start events claimed ahead of time whose moment has come, record timeouts, give back events queued
+behind jobs that turned out slow (``prefetch.py``), renew leases, heartbeat, write finished attempts and claim
+into free slots plus the prefetch budget (one transaction), then sleep until the earliest due time it
 knows (capped by ``poll``) or until something wakes it: a slot finishing, the in-process tracker, PostgreSQL
 NOTIFY, a registry change, ``stop()``.
 
@@ -92,6 +93,7 @@ class WorkerLoop:
             self._refresh_types()
         mono = clock.monotonic()
         self._expire(mono)
+        self._give_back_surplus()
         if mono >= self._next_renew:
             self._renew()  # before claiming: never take over our own lease for lack of renewing it
             self._next_renew = mono + self.lease / 3
@@ -192,6 +194,12 @@ class WorkerLoop:
             event = run.execution.event
             log.warning("event %s (%s) timed out after %s s", event.id, event.event_type, run.timeout)
             self._on_done(run.execution.timed_out(run.timeout or 0.0))
+
+    def _give_back_surplus(self) -> None:
+        surplus = self._slots.surplus()
+        if surplus:
+            log.debug("worker %s: giving back %d event(s) queued behind slow jobs", self.name, len(surplus))
+            self.store.release_events(self.name, {ex.event.id: ex.event.attempt for ex in surplus})
 
     def _flush(self, *, claim: int = 0, reclaim: bool = False) -> list[EventRecord]:
         """Write finished attempts and, with ``claim`` > 0, claim that many more in the same transaction."""
