@@ -24,7 +24,8 @@ class Plan:
     dispatch_n: int
     dispatch_peer_n: dict[str, int]
     dispatch_procs: list[int]
-    dispatch_prefetch: int = 0  # > 0: also measure one botfactory worker claiming this many ahead (reference)
+    # Also measure one botfactory worker with this fixed prefetch (reference for the default, adaptive one).
+    dispatch_prefetch_reference: int | None = None
     latency_runs: int = 1
     latency_n: int = 200
     latency_window: float = 10.0
@@ -78,7 +79,7 @@ def full_plan() -> Plan:
             "procrastinate": 800,
         },
         dispatch_procs=[1, 4],
-        dispatch_prefetch=28,
+        dispatch_prefetch_reference=0,
         backlog_n=1_000_000,
         bot_sizes=[10_000, 100_000],
         c7n_n=1_000,

@@ -73,7 +73,7 @@ def _fresh(url: str) -> Database:
     return db
 
 
-def throughput(db: Database, events: int, concurrency: int, prefetch: int) -> float:
+def throughput(db: Database, events: int, concurrency: int, prefetch: int | str) -> float:
     reg = _registry()
     store = EventStore(db)
     with ScheduledEventTracker(store, registry=reg) as tracker:
@@ -122,7 +122,7 @@ def _pct(values: list[float], q: float) -> float:
 def run(url: str, args: Any) -> None:
     db = _fresh(url)
     print(f"== {db.dialect}: {db.safe_url()}")
-    for prefetch in (0, args.concurrency):
+    for prefetch in ("auto", 0):
         rate = throughput(db, args.events, args.concurrency, prefetch)
         print(
             f"throughput: {args.events} no-op events, concurrency {args.concurrency}, prefetch {prefetch}: "

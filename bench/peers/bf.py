@@ -106,7 +106,7 @@ def work(params: dict[str, Any]) -> dict[str, Any]:
         housekeeping=False,
         listen=bool(params.get("listen", True)),
         burst=bool(params.get("burst", True)),
-        prefetch=int(params.get("prefetch", 0)),
+        prefetch=params.get("prefetch", "auto"),
     )
     if worker.burst:
         started = time.perf_counter()

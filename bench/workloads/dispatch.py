@@ -37,7 +37,7 @@ def _checked(result: dict[str, Any], seconds: float) -> dict[str, Any]:
     return result
 
 
-def bf_case(ctx: Context, url: Callable[[], str], procs: int, n: int, prefetch: int = 0) -> dict[str, Any]:
+def bf_case(ctx: Context, url: Callable[[], str], procs: int, n: int, prefetch: int | str = "auto") -> dict[str, Any]:
     from bench.peers import bf
 
     bf.register()
@@ -110,6 +110,7 @@ def run(ctx: Context) -> None:
 
         ctx.pg_database(PROCR_DB)
         call("bench.peers.procr_peer:prepare", {}, 60)
+    reference = plan.dispatch_prefetch_reference
     for procs in plan.dispatch_procs:
         suffix = f"{procs} worker process{'es' if procs > 1 else ''}"
         cases: dict[str, Case] = {}
@@ -124,19 +125,19 @@ def run(ctx: Context) -> None:
                 f"botfactory, PostgreSQL, {procs} proc",
                 lambda procs=procs: bf_case(ctx, lambda: pg_url, procs, n),
             )
-        if procs == 1 and plan.dispatch_prefetch:
+        if procs == 1 and reference is not None:
             for db_key, db_label, db_url in (("sqlite", "SQLite", None), ("pg", "PostgreSQL", pg_url)):
                 if db_key == "pg" and not pg_url:
                     continue
                 cases[f"bf-{db_key}-prefetch"] = ctx.case(
                     f"{NAME}-1-bf-{db_key}-prefetch",
-                    f"botfactory, {db_label}, 1 proc, prefetch {plan.dispatch_prefetch}",
+                    f"botfactory, {db_label}, 1 proc, prefetch {reference}",
                     lambda db_url=db_url: bf_case(
                         ctx,
                         (lambda: db_url) if db_url else (lambda: ctx.sqlite_url("dispatch-bf")),
                         1,
                         n,
-                        plan.dispatch_prefetch,
+                        reference,
                     ),
                 )
         if procs == 1:
@@ -178,5 +179,5 @@ def run(ctx: Context) -> None:
             ctx.add(_row(label, bf_sqlite, bf_pg, None, "botfactory SQLite vs PostgreSQL"))
         for key, base in (("bf-sqlite-prefetch", bf_sqlite), ("bf-pg-prefetch", bf_pg)):
             if key in cases:
-                note = "botfactory against itself: the documented Worker(prefetch=...) option, claims in batches"
-                ctx.add(_row(label, cases[key], base, None, note))
+                note = f"botfactory against itself: the default (prefetch auto) vs a fixed prefetch {reference}"
+                ctx.add(_row(label, base, cases[key], None, note))
