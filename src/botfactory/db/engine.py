@@ -8,7 +8,9 @@ and a server version check (SKIP LOCKED needs MariaDB ≥ 10.6 / MySQL ≥ 8.0).
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -43,6 +45,20 @@ def normalise_url(url: str | URL) -> URL:
     return parsed
 
 
+# Every engine of this process, so that a forked child (a job run with isolation "process") opens connections
+# of its own instead of sharing the parent's sockets: SQLAlchemy's recipe, dispose(close=False) after fork.
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _forget_inherited_connections() -> None:
+    for engine in list(_engines):
+        engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_connections)
+
+
 class Database:
     """An engine plus the few things every caller needs to know about its dialect."""
 
@@ -66,6 +82,7 @@ class Database:
         if self.dialect == "sqlite":
             _install_sqlite_hooks(self.engine)
         self._lock = threading.Lock()
+        _engines.add(self.engine)
 
     @property
     def is_sqlite(self) -> bool:

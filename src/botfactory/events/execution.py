@@ -8,12 +8,14 @@ a recorded outcome, and the worker goes on.
 
 It runs on a worker slot thread. When the job outlives its timeout the worker calls ``timed_out()`` from its
 own thread: resources finished so far keep their rows, the rest are ``TIMEOUT``, and whatever the abandoned
-thread produces later is dropped.
+thread produces later is dropped. An event type with ``isolation="process"`` has each ``run()`` done in a forked
+child (``isolation.py``) that the slot thread kills at the deadline, so the slot does not stay taken.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from datetime import datetime
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from botfactory.clock import get_clock
 from botfactory.errors import ValidationError
 from botfactory.events.hooks import skip_reason
+from botfactory.events.isolation import run_in_child
 from botfactory.events.job import check_job_arguments, is_multi_resource
 from botfactory.events.lifecycle import HistoryRow, Outcome
 from botfactory.events.records import EventRecord
@@ -69,10 +72,15 @@ def _failure(prefix: str) -> str:
 class Execution:
     """Runs one claimed event once (one attempt). ``run()`` on a slot thread, ``timed_out()`` from the worker."""
 
-    def __init__(self, event: EventRecord, spec: EventTypeSpec, *, db: Database | None = None) -> None:
+    def __init__(
+        self, event: EventRecord, spec: EventTypeSpec, *, db: Database | None = None, timeout: float | None = None
+    ) -> None:
         self.event = event
         self.spec = spec
         self.db = db
+        self.timeout = timeout
+        self._deadline: float | None = None  # real time, for jobs run in a child process
+        self.child_pid: int | None = None  # while run() runs in a child process
         self.occurrence = event.occurrence_at or event.next_run_at or get_clock().now()
         self.resources: list[str | None] = list(event.resource_ids) or [None]
         self.started_at: datetime | None = None
@@ -97,7 +105,10 @@ class Execution:
         """The attempt as it stands at the timeout; later results of the abandoned thread are ignored."""
         now = get_clock().now()
         started = self.started_at or now
-        reason = f"timed out after {timeout:g} s; the job's thread was abandoned (threads cannot be killed)"
+        if self.spec.isolation == "process":
+            reason = f"timed out after {timeout:g} s; the job's process was killed"
+        else:
+            reason = f"timed out after {timeout:g} s; the job's thread was abandoned (threads cannot be killed)"
         with self._lock:
             self._abandoned = True
             rows = dict(self._rows)
@@ -112,6 +123,8 @@ class Execution:
     def run(self) -> Outcome:
         clock = get_clock()
         self.started_at = clock.now()
+        if self.timeout is not None:
+            self._deadline = time.monotonic() + self.timeout
         _local.db = self.db
         try:
             missed = self._missed(self.started_at)
@@ -204,10 +217,21 @@ class Execution:
             return
         error: str | None = None
         result: Any = None
-        try:
-            result = job.run()
-        except BaseException:  # noqa: B036  a job's SystemExit must not end the slot thread either
-            error = _failure(f"{cls.__name__}.run() raised:")
+        if self.spec.isolation == "process":
+            left = None if self._deadline is None else self._deadline - time.monotonic()
+            # Earlier resources of this attempt may have used up its time: then no child is started at all.
+            child = run_in_child(job, left, on_start=self._set_child) if left is None or left > 0 else None
+            if child is None or child.timed_out:
+                reason = f"timed out after {self.timeout:g} s; the job's process was killed"
+                self._add([HistoryRow(rid or "", started, clock.now(), "TIMEOUT", reason) for rid in scope])
+                return
+            result, error = child.result, None if child.error is None else cap_text(child.error)
+            job.history_records = child.records
+        else:
+            try:
+                result = job.run()
+            except BaseException:  # noqa: B036  a job's SystemExit must not end the slot thread either
+                error = _failure(f"{cls.__name__}.run() raised:")
         finished = clock.now()
         self._add(self._rows_for(job, scope, started, finished, result, error))
 
@@ -236,6 +260,9 @@ class Execution:
                 else:
                     rows[key] = HistoryRow(key, last.start_time, last.finish_time, last.status, _text(last.result_data))
         return list(rows.values())
+
+    def _set_child(self, pid: int | None) -> None:
+        self.child_pid = pid
 
     def _error_all(self, reason: str) -> None:
         now = get_clock().now()

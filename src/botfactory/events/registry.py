@@ -15,10 +15,11 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from botfactory.errors import NotFound, RegistrationError, ValidationError
+from botfactory.events.isolation import ISOLATIONS, can_fork
 
 T = TypeVar("T", bound=type)
 
-_OPTIONS = ("max_attempts", "retry_backoff", "timeout", "misfire_grace", "cast_args")
+_OPTIONS = ("max_attempts", "retry_backoff", "timeout", "misfire_grace", "cast_args", "isolation")
 _current_owner: ContextVar[str | None] = ContextVar("botfactory_registration_owner", default=None)
 
 
@@ -51,6 +52,8 @@ class EventTypeSpec:
     timeout: float | None = None
     misfire_grace: float | None = None
     cast_args: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # "thread", or "process": run() in a forked child that is killed at the timeout (isolation.py).
+    isolation: str = "thread"
     owner: str | None = None
 
     def __post_init__(self) -> None:
@@ -74,6 +77,18 @@ class EventTypeSpec:
             value = getattr(self, name)
             if value is not None and float(value) <= 0:
                 raise ValidationError(f"event type {self.uid!r}: {name} must be > 0", field=name, value=value)
+        if self.isolation not in ISOLATIONS:
+            raise ValidationError(
+                f"event type {self.uid!r}: isolation must be one of {list(ISOLATIONS)}, got {self.isolation!r}",
+                field="isolation",
+                value=self.isolation,
+            )
+        if self.isolation == "process" and not can_fork():
+            raise ValidationError(
+                f"event type {self.uid!r}: isolation 'process' needs os.fork(), which this platform lacks",
+                field="isolation",
+                value=self.isolation,
+            )
 
     def describe_owner(self) -> str:
         where = f" (plugin {self.owner})" if self.owner else ""

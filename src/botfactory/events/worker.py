@@ -20,6 +20,7 @@ from botfactory.clock import get_clock
 from botfactory.db import Database, default_database
 from botfactory.events import signals
 from botfactory.events.builtin import HOUSEKEEPING_TYPES, ensure_housekeeping_events
+from botfactory.events.isolation import kill_child
 from botfactory.events.lifecycle import Outcome
 from botfactory.events.listener import DueListener
 from botfactory.events.prefetch import Prefetch
@@ -209,7 +210,12 @@ class Worker(WorkerLoop):
             self._wake.wait(min(0.05, max(0.0, deadline - time.monotonic())))
             self._wake.clear()
         self._guard(lambda: (self._expire(get_clock().monotonic()), self._flush()))
-        unfinished = {run.execution.event.id: run.execution.event.attempt for run in self._slots.abandon_all()}
+        abandoned = self._slots.abandon_all()
+        unfinished = {run.execution.event.id: run.execution.event.attempt for run in abandoned}
+        # Jobs run in a child process can be stopped for real; threads run on (daemon) until the process exits.
+        killed = sum(kill_child(run.execution.child_pid) for run in abandoned if run.execution.child_pid)
+        if killed:
+            log.warning("worker %s: killed %d job process(es) still running after the grace period", self.name, killed)
         if unfinished:
             log.warning(
                 "worker %s: releasing %d event(s) still running after the grace period", self.name, len(unfinished)

@@ -185,7 +185,7 @@ class WorkerLoop:
                 give_back[event.id] = event.attempt
                 continue
             timeout = event.timeout if event.timeout is not None else spec.timeout
-            self._slots.submit(Execution(event, spec, db=self.db), timeout)
+            self._slots.submit(Execution(event, spec, db=self.db, timeout=timeout), timeout)
         if give_back:
             self.store.release_events(self.name, give_back)
 
