@@ -1,9 +1,11 @@
 """Writing finished attempts: settle each event (``lifecycle.after_attempt``) and append its history rows, fenced
 on the lease the attempt was claimed with (see ``claims.py`` for fencing).
 
-A batch is one locking fence read, one executemany UPDATE and chunked history INSERTs. On PostgreSQL psycopg
-pipelines the executemany; a set-based ``UPDATE ... FROM unnest(arrays)`` was measured slower (the planner
-cannot estimate the array's size and hash-joins over every running event), so every database shares this path.
+A batch is one locking fence read, one executemany UPDATE (compiled once, rows handed to the driver as they
+are: ``db.dialect.execute_many``) and one history write (``db.dialect.write_rows``: an executemany, binary COPY
+on PostgreSQL). SQLAlchemy's per-row parameter processing cost more than the statements themselves. A set-based
+``UPDATE ... FROM unnest(arrays)`` on PostgreSQL was measured slower than psycopg's pipelined executemany (the
+planner cannot estimate the array's size and hash-joins over every running event).
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, bindparam, case, insert, null, select, update
+from sqlalchemy import Boolean, bindparam, case, null, select, update
 from sqlalchemy.engine import Connection
 
+from botfactory.db.dialect import execute_many, write_rows
 from botfactory.db.models import event_history as h
 from botfactory.db.models import scheduled_event as e
 from botfactory.events.lifecycle import LEASE_LOST, HistoryRow, Outcome, after_attempt
 from botfactory.events.records import EventRecord
 
-CHUNK = 500
+CHUNK = 500  # events per statement where a statement's parameters grow with the batch
 
 # Parameter names must not be column names.
 _SETTLE = (
@@ -62,30 +65,48 @@ def _settle_values(outcome: Outcome, now: datetime) -> dict[str, Any]:
     return settled
 
 
-def _history_rows(outcome: Outcome, worker: str | None) -> list[dict[str, Any]]:
+HISTORY_COLUMNS = (
+    "event_id",
+    "event_type",
+    "bot_id",
+    "account_id",
+    "resource_id",
+    "scheduled_for",
+    "started_at",
+    "finished_at",
+    "status",
+    "attempt",
+    "worker",
+    "result_data",
+)
+_HISTORY_NULLABLE = frozenset(HISTORY_COLUMNS.index(name) for name in ("bot_id", "account_id", "worker", "result_data"))
+
+
+def _history_rows(outcome: Outcome, worker: str | None) -> list[tuple[Any, ...]]:
+    """``HISTORY_COLUMNS`` tuples, one per resource of the attempt."""
     ev = outcome.event
     return [
-        {
-            "event_id": ev.id,
-            "event_type": ev.event_type,
-            "bot_id": ev.bot_id,
-            "account_id": ev.account_id,
-            "resource_id": row.resource_id,
-            "scheduled_for": ev.occurrence_at or ev.next_run_at or row.started_at,
-            "started_at": row.started_at,
-            "finished_at": row.finished_at,
-            "status": row.status,
-            "attempt": ev.attempt,
-            "worker": worker,
-            "result_data": row.result_data,
-        }
+        (
+            ev.id,
+            ev.event_type,
+            ev.bot_id,
+            ev.account_id,
+            row.resource_id,
+            ev.occurrence_at or ev.next_run_at or row.started_at,
+            row.started_at,
+            row.finished_at,
+            row.status,
+            ev.attempt,
+            worker,
+            row.result_data,
+        )
         for row in outcome.rows
     ]
 
 
-def _insert_history(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), CHUNK):
-        conn.execute(insert(h), rows[start : start + CHUNK])
+def _insert_history(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    # write_rows: column-wise, one executemany (COPY on PostgreSQL) without per-row SQLAlchemy processing.
+    write_rows(conn, h, HISTORY_COLUMNS, rows, nullable=_HISTORY_NULLABLE)
 
 
 def write_outcomes(conn: Connection, outcomes: Sequence[tuple[Outcome, str]], now: datetime) -> None:
@@ -97,7 +118,7 @@ def write_outcomes(conn: Connection, outcomes: Sequence[tuple[Outcome, str]], no
     for outcome, owner in outcomes:
         values = _settle_values(outcome, now)
         params.append({"b_owner": owner, **{f"b_{key}": value for key, value in values.items()}})
-    conn.execute(_SETTLE, params)
+    execute_many(conn, _SETTLE, params)
     _insert_history(conn, [row for outcome, owner in outcomes for row in _history_rows(outcome, owner)])
 
 
@@ -124,7 +145,7 @@ def settle_lost(conn: Connection, events: Sequence[EventRecord], reason: str, no
     """
     left: list[EventRecord] = []
     exhausted: list[tuple[Outcome, str]] = []
-    history: list[dict[str, Any]] = []
+    history: list[tuple[Any, ...]] = []
     for event in events:
         rows = [HistoryRow(rid, now, now, "ERROR", reason) for rid in (event.resource_ids or ("",))]
         outcome = Outcome(event, tuple(rows), last_status=LEASE_LOST)
