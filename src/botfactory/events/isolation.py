@@ -10,6 +10,11 @@ The child sends back JSON only: the text of ``run()``'s return value or its trac
 the job stored itself. Database connections inherited from the parent are never used by the child
 (``botfactory.db.engine`` resets its pools after a fork), and the child leaves with ``os._exit`` so nothing of
 the parent's (buffers, atexit handlers, connections) is flushed or closed twice.
+
+Forking a threaded process copies only the forking thread: a lock another thread held at that moment stays held
+in the child. The database pools are new in the child and ``logging`` re-creates its locks itself, so the usual
+paths are clear; a job that still waits on such a lock is a hung job like any other, which is why process jobs
+should have a ``timeout``.
 """
 
 from __future__ import annotations
