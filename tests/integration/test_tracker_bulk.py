@@ -20,6 +20,7 @@ from botfactory.errors import ValidationError
 from botfactory.events import EventStore, ScheduledEventJob, ScheduledEventTracker, registry
 from botfactory.events.store import NewEvent
 from botfactory.events.store.inserts import _NULLABLE, EVENT_COLUMNS, RESOURCE_COLUMNS, event_row
+from tests.integration.test_tracker import NoteJob
 
 WHEN = datetime(2026, 5, 16, 10, 0, 0, 123456, tzinfo=UTC)
 ROUND = datetime(2026, 5, 16, 10, 0, tzinfo=UTC)  # microsecond 0: SQLite text must still carry ".000000"
@@ -115,15 +116,6 @@ def test_bulk_rows_read_back_like_sqlalchemy_inserts(database: Database, pg_text
     with database.read() as conn:
         targets = conn.execute(select(r.c.position, r.c.resource_id).where(r.c.event_id == bulk_ids[1])).all()
     assert sorted(targets) == [(0, "ü:1:x:"), (1, "b")]
-
-
-class NoteJob(ScheduledEventJob):
-    def __init__(self, resource_id, user_resource_id, scheduled_event_id, scheduled_event_type, note, level=1):
-        super().__init__(resource_id, user_resource_id, scheduled_event_id, scheduled_event_type)
-        self.note, self.level = note, level
-
-    def run(self) -> None:
-        pass
 
 
 class PlainJob(ScheduledEventJob):

@@ -51,7 +51,7 @@ from botfactory.db.models import scheduled_event as e
 from botfactory.db.types import UTCDateTime
 from botfactory.events.lifecycle import Outcome
 from botfactory.events.records import EventRecord
-from botfactory.events.store.outcomes import CHUNK, complete_in, settle_lost
+from botfactory.events.store.outcomes import CHUNK, LEASE_FENCE, complete_in, settle_lost
 from botfactory.events.store.queries import records_from_rows
 
 if TYPE_CHECKING:
@@ -59,12 +59,7 @@ if TYPE_CHECKING:
 
 _RELEASE = (
     update(e)
-    .where(
-        e.c.id == bindparam("b_id"),
-        e.c.lease_owner == bindparam("b_owner"),
-        e.c.attempt == bindparam("b_attempt"),
-        e.c.state == "running",
-    )
+    .where(*LEASE_FENCE)
     # The attempt never ran: give it back, so shutting down costs an event nothing.
     .values(state="pending", lease_owner=None, lease_expires_at=None, attempt=e.c.attempt - 1)
 )

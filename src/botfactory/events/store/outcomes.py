@@ -25,15 +25,17 @@ from botfactory.events.records import EventRecord
 
 CHUNK = 500  # events per statement where a statement's parameters grow with the batch
 
-# Parameter names must not be column names.
+# The lease an attempt was claimed with: every write for the attempt is conditioned on it. Parameter names must
+# not be column names.
+LEASE_FENCE = (
+    e.c.id == bindparam("b_id"),
+    e.c.lease_owner == bindparam("b_owner"),
+    e.c.attempt == bindparam("b_attempt"),
+    e.c.state == "running",
+)
 _SETTLE = (
     update(e)
-    .where(
-        e.c.id == bindparam("b_id"),
-        e.c.lease_owner == bindparam("b_owner"),
-        e.c.attempt == bindparam("b_attempt"),
-        e.c.state == "running",
-    )
+    .where(*LEASE_FENCE)
     .values(
         state=bindparam("b_state"),
         next_run_at=bindparam("b_next_run_at"),
