@@ -20,6 +20,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import NullPool
 
+from botfactory.db.forkgate import fork_gate
 from botfactory.errors import ConfigurationError, UnsupportedDatabase
 
 log = logging.getLogger(__name__)
@@ -94,13 +95,13 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A connection in a transaction that only reads (deferred on SQLite: it blocks no writer)."""
-        with self.engine.connect() as conn, conn.begin():
+        with fork_gate.shared(), self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A connection in a write transaction: ``BEGIN IMMEDIATE`` on SQLite, commit on success."""
-        with self.engine.connect() as conn:
+        with fork_gate.shared(), self.engine.connect() as conn:
             conn.execution_options(botfactory_writer=True)
             with conn.begin():
                 yield conn

@@ -12,9 +12,10 @@ the job stored itself. Database connections inherited from the parent are never 
 the parent's (buffers, atexit handlers, connections) is flushed or closed twice.
 
 Forking a threaded process copies only the forking thread: a lock another thread held at that moment stays held
-in the child. The database pools are new in the child and ``logging`` re-creates its locks itself, so the usual
-paths are clear; a job that still waits on such a lock is a hung job like any other, which is why process jobs
-should have a ``timeout``.
+in the child. So no thread is inside a database block while we fork (``botfactory.db.forkgate``), the pools are
+new in the child, and ``logging`` re-creates its locks itself. A lock held elsewhere (a thread-run job inside
+some library) can still hang a child; that is a hung job like any other, which is why process jobs should have
+a ``timeout``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from botfactory.db.forkgate import fork_gate
 from botfactory.events.job import HistoryEntry
 
 ISOLATIONS = ("thread", "process")
@@ -61,7 +63,9 @@ def run_in_child(job: Any, timeout: float | None, on_start: Callable[[int | None
     """Run ``job.run()`` in a forked child; kill it after ``timeout`` real seconds (None: no limit).
     ``on_start`` hears the child's pid once it runs and None once it is gone (for ``kill_child``)."""
     read_fd, write_fd = os.pipe()
-    with _live_lock:  # held across fork(): a pid in _live always names an unreaped child of ours
+    # fork_gate: no thread of ours is inside a database driver while we fork (see botfactory.db.forkgate).
+    # _live_lock, held across fork(): a pid in _live always names an unreaped child of ours.
+    with fork_gate.exclusive(), _live_lock:
         pid = os.fork()
         if pid == 0:  # the child: never returns
             os.close(read_fd)
