@@ -84,7 +84,7 @@ def _only_row(db: Database, event_id: int) -> tuple[Any, ...]:
 
 def test_a_job_past_its_timeout_is_killed_and_its_slot_freed(database: Database, tmp_path: Path) -> None:
     registry.register("iso.hang", HangJob, isolation="process", timeout=0.5, max_attempts=1)
-    registry.register("iso.pid", PidJob, isolation="process")
+    registry.register("iso.pid", PidJob, isolation="process", timeout=30)
     pid_file = tmp_path / "pid"
     hung = _schedule(database, "iso.hang", pid_file=str(pid_file))
     with Worker(database, concurrency=1, housekeeping=False, listen=False, poll=0.05):
@@ -102,8 +102,8 @@ def test_a_job_past_its_timeout_is_killed_and_its_slot_freed(database: Database,
 
 
 def test_the_child_uses_its_own_database_connections(database: Database) -> None:
-    registry.register("iso.reads", ReadsDatabaseJob, isolation="process")
-    registry.register("iso.pid", PidJob, isolation="process")
+    registry.register("iso.reads", ReadsDatabaseJob, isolation="process", timeout=30)
+    registry.register("iso.pid", PidJob, isolation="process", timeout=30)
     ids = [_schedule(database, "iso.reads") for _ in range(3)]
     worker = Worker(database, concurrency=2, housekeeping=False, listen=False, burst=True)
     assert worker.run_burst() == 3
@@ -118,8 +118,8 @@ def test_the_child_uses_its_own_database_connections(database: Database) -> None
 
 
 def test_what_the_child_raises_or_how_it_dies_is_recorded(sqlite_database: Database) -> None:
-    registry.register("iso.raise", RaiseJob, isolation="process", max_attempts=1)
-    registry.register("iso.exit", ExitJob, isolation="process", max_attempts=1)
+    registry.register("iso.raise", RaiseJob, isolation="process", max_attempts=1, timeout=30)
+    registry.register("iso.exit", ExitJob, isolation="process", max_attempts=1, timeout=30)
     raised, exited = _schedule(sqlite_database, "iso.raise"), _schedule(sqlite_database, "iso.exit")
     assert Worker(sqlite_database, concurrency=2, housekeeping=False, listen=False, burst=True).run_burst() == 2
     status, _, _, _, _, text = _only_row(sqlite_database, raised)
