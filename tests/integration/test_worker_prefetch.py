@@ -3,6 +3,7 @@ with ``prefetch=0`` it never holds more events than it has slots."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -105,3 +106,47 @@ def test_events_queued_behind_a_slow_job_are_given_back(database: Database) -> N
         if b is not None:
             b.stop()
     assert EventStore(database).count_events(EventFilter(states=["succeeded"])) == 71
+
+
+def _lease_of_last(db: Database) -> datetime:
+    with db.read() as conn:
+        row = conn.execute(select(e.c.lease_owner, e.c.lease_expires_at).order_by(e.c.id.desc()).limit(1)).one()
+    assert row.lease_owner is not None
+    return row.lease_expires_at
+
+
+def test_events_that_cannot_be_given_back_stay_queued(sqlite_database: Database) -> None:
+    """The database refuses the give-back (it is away): the events stay queued on this worker, under its renewed
+    lease, and run here once the slow job ends; nothing is lost or recorded as a lost lease."""
+    registry.register("prefetch.tiny", CountHeldJob)
+    registry.register("prefetch.slow", WaitForGateJob)
+    gate("prefetch").clear()
+    started("prefetch").clear()
+    base = datetime(2020, 1, 1, tzinfo=UTC)
+    with ScheduledEventTracker(sqlite_database) as tracker:
+        for n in range(30):
+            tracker.schedule_event("prefetch.tiny", Once(when=base + timedelta(seconds=n)))
+        tracker.schedule_event("prefetch.slow", Once(when=base + timedelta(minutes=1)))
+        for n in range(40):
+            tracker.schedule_event("prefetch.tiny", Once(when=base + timedelta(minutes=2, seconds=n)))
+    worker = Worker(sqlite_database, concurrency=1, housekeeping=False, listen=False, poll=0.05, lease=3, burst=True)
+    refused: list[int] = []
+
+    def away(owner: str, held: dict[int, int]) -> int:
+        refused.append(len(held))
+        raise RuntimeError("database away")
+
+    worker.store.release_events = away  # type: ignore[method-assign]
+    thread = threading.Thread(target=worker.run_burst)
+    thread.start()
+    try:
+        assert started("prefetch").wait(30), "the slow job never started"
+        wait_until(lambda: refused, 30, what="a give-back to be attempted")
+        first = _lease_of_last(sqlite_database)
+        # The queued events are renewed with the rest (every lease / 3): their leases move on, never lapse.
+        wait_until(lambda: _lease_of_last(sqlite_database) > first, 30, what="the queued events' leases renewed")
+    finally:
+        gate("prefetch").set()
+        thread.join(60)
+    statuses = [row[0] for rows in history_by_event(sqlite_database).values() for row in rows]
+    assert statuses.count("SUCCESS") == 71 and len(statuses) == 71

@@ -197,9 +197,16 @@ class WorkerLoop:
 
     def _give_back_surplus(self) -> None:
         surplus = self._slots.surplus()
-        if surplus:
-            log.debug("worker %s: giving back %d event(s) queued behind slow jobs", self.name, len(surplus))
+        if not surplus:
+            return
+        log.debug("worker %s: giving back %d event(s) queued behind slow jobs", self.name, len(surplus))
+        try:
             self.store.release_events(self.name, {ex.event.id: ex.event.attempt for ex in surplus})
+        except Exception as exc:
+            # Still ours (leased): queue them again, and go on with the round so their leases are renewed.
+            for execution in surplus:
+                self._slots.submit(execution, execution.timeout)
+            log.warning("worker %s: could not give back %d event(s): %s", self.name, len(surplus), exc)
 
     def _flush(self, *, claim: int = 0, reclaim: bool = False) -> list[EventRecord]:
         """Write finished attempts and, with ``claim`` > 0, claim that many more in the same transaction."""
