@@ -63,8 +63,9 @@ def test_parse(value: object, auto: bool, ahead: int) -> None:
 
 @pytest.mark.parametrize("value", [-1, "-3", "lots", 1.5, True, "1e3"])
 def test_parse_rejects_anything_else_naming_the_field(value: object) -> None:
-    with pytest.raises(ValidationError, match="prefetch"):
+    with pytest.raises(ValidationError, match="prefetch") as caught:
         Prefetch.parse(value)  # type: ignore[arg-type]
+    assert caught.value.field == "prefetch"
 
 
 def test_auto_counts_a_slot_stuck_on_a_long_job_as_gone() -> None:

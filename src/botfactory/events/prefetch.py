@@ -47,7 +47,9 @@ class Prefetch:
     @classmethod
     def fixed(cls, count: int) -> Prefetch:
         if count < 0:
-            raise ValidationError(f"prefetch: must be 'auto' or a whole number >= 0, got {count!r}")
+            raise ValidationError(
+                f"prefetch: must be 'auto' or a whole number >= 0, got {count!r}", field="prefetch", value=count
+            )
         return cls(fixed_count=count)
 
     @classmethod
@@ -61,7 +63,9 @@ class Prefetch:
             return cls.fixed(int(value))
         if isinstance(value, int) and not isinstance(value, bool):
             return cls.fixed(value)
-        raise ValidationError(f"prefetch: must be 'auto' or a whole number >= 0, got {value!r}")
+        raise ValidationError(
+            f"prefetch: must be 'auto' or a whole number >= 0, got {value!r}", field="prefetch", value=value
+        )
 
     @property
     def is_auto(self) -> bool:
