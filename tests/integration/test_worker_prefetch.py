@@ -70,16 +70,15 @@ class WaitForGateJob(ScheduledEventJob):
         return "gate opened"
 
 
-def test_events_queued_behind_a_slow_job_are_given_back(database: Database) -> None:
-    """Worker A (one slot) learns that jobs are tiny, then claims a slow job together with the tiny events due
-    after it. Once the slow job has clearly outrun the prefetch window, A gives the queued events back and
-    worker B runs them while A's slot is still busy."""
+def _tiny_slow_tiny(db: Database) -> list[int]:
+    """30 tiny events (a worker learns that jobs are short), one slow one after them, 40 tiny ones behind it;
+    returns the ids of those behind."""
     registry.register("prefetch.tiny", CountHeldJob)
     registry.register("prefetch.slow", WaitForGateJob)
     gate("prefetch").clear()
     started("prefetch").clear()
     base = datetime(2020, 1, 1, tzinfo=UTC)
-    with ScheduledEventTracker(database) as tracker:
+    with ScheduledEventTracker(db) as tracker:
         for n in range(30):
             tracker.schedule_event("prefetch.tiny", Once(when=base + timedelta(seconds=n)))
         tracker.schedule_event("prefetch.slow", Once(when=base + timedelta(minutes=1)))
@@ -87,7 +86,14 @@ def test_events_queued_behind_a_slow_job_are_given_back(database: Database) -> N
             tracker.schedule_event("prefetch.tiny", Once(when=base + timedelta(minutes=2, seconds=n)))
             for n in range(40)
         ]
-    behind = [int(handle.id or 0) for handle in handles]  # ids are known once the block has committed
+    return [int(handle.id or 0) for handle in handles]  # ids are known once the block has committed
+
+
+def test_events_queued_behind_a_slow_job_are_given_back(database: Database) -> None:
+    """Worker A (one slot) learns that jobs are tiny, then claims a slow job together with the tiny events due
+    after it. Once the slow job has clearly outrun the prefetch window, A gives the queued events back and
+    worker B runs them while A's slot is still busy."""
+    behind = _tiny_slow_tiny(database)
     a = Worker(database, concurrency=1, housekeeping=False, listen=False, poll=0.05, name="worker-a").start()
     b = None
     try:
@@ -119,17 +125,7 @@ def _lease_of(db: Database, event_id: int) -> datetime:
 def test_events_that_cannot_be_given_back_stay_queued(sqlite_database: Database) -> None:
     """The database refuses the give-back (it is away): the events stay queued on this worker, under its renewed
     lease, and run here once the slow job ends; nothing is lost or recorded as a lost lease."""
-    registry.register("prefetch.tiny", CountHeldJob)
-    registry.register("prefetch.slow", WaitForGateJob)
-    gate("prefetch").clear()
-    started("prefetch").clear()
-    base = datetime(2020, 1, 1, tzinfo=UTC)
-    with ScheduledEventTracker(sqlite_database) as tracker:
-        for n in range(30):
-            tracker.schedule_event("prefetch.tiny", Once(when=base + timedelta(seconds=n)))
-        tracker.schedule_event("prefetch.slow", Once(when=base + timedelta(minutes=1)))
-        for n in range(40):
-            tracker.schedule_event("prefetch.tiny", Once(when=base + timedelta(minutes=2, seconds=n)))
+    _tiny_slow_tiny(sqlite_database)
     worker = Worker(sqlite_database, concurrency=1, housekeeping=False, listen=False, poll=0.05, lease=3, burst=True)
     refused: list[int] = []  # ids the worker tried to give back
 
