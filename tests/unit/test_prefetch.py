@@ -74,3 +74,12 @@ def test_auto_counts_a_slot_stuck_on_a_long_job_as_gone() -> None:
     assert prefetch.ahead(2, stuck=1) == int(1 * AHEAD_WINDOW / 0.001)
     assert prefetch.ahead(2, stuck=2) == 0
     assert Prefetch.fixed(5).ahead(2, stuck=2) == 5
+
+
+def test_one_slow_first_job_does_not_hold_the_budget_down() -> None:
+    prefetch = Prefetch.auto()
+    prefetch.record(0.02)  # the first job also opened a database connection
+    for _ in range(9):
+        prefetch.record(0.0001)
+    # The plain mean of the first jobs (~2.1 ms), not a moving average still dominated by the first (~12.6 ms).
+    assert prefetch.ahead(4) == int(4 * AHEAD_WINDOW / ((0.02 + 9 * 0.0001) / 10))

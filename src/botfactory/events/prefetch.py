@@ -29,6 +29,8 @@ STUCK_AFTER = 2 * AHEAD_WINDOW
 # A ceiling on events held ahead however short the jobs (bounds memory, lease renewals and shutdown releases).
 MAX_AHEAD = 500
 # Weight of the newest duration in the moving average: adapts within a few dozen jobs, ignores one outlier.
+# Until 1 / _ALPHA jobs have been seen it is their plain mean, so one slow first job (it also opened a database
+# connection) does not hold the budget down for the next hundred.
 _ALPHA = 0.05
 
 
@@ -38,6 +40,7 @@ class Prefetch:
 
     fixed_count: int | None = None
     _mean: float | None = field(default=None, repr=False)
+    _seen: int = field(default=0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -77,7 +80,9 @@ class Prefetch:
             return
         seconds = max(0.0, seconds)
         with self._lock:
-            self._mean = seconds if self._mean is None else self._mean + _ALPHA * (seconds - self._mean)
+            self._seen += 1
+            weight = max(_ALPHA, 1.0 / self._seen)
+            self._mean = seconds if self._mean is None else self._mean + weight * (seconds - self._mean)
 
     def ahead(self, slots: int, *, stuck: int = 0) -> int:
         """Events to hold beyond ``slots`` slots, ``stuck`` of which run a job older than ``STUCK_AFTER``."""
