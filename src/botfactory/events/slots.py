@@ -86,9 +86,11 @@ class Slots:
     def surplus(self) -> list[Execution]:
         """Take queued events beyond what may be held now out of the queue (the latest-due first): jobs that
         turned out slow shrank the budget, and the caller gives these back for other workers to start."""
+        if not self.prefetch.is_auto:
+            return []  # a fixed count never shrinks
         with self._cond:
             extra = len(self._running) + len(self._queue) - self._limit()
-            if extra <= 0 or not self.prefetch.is_auto:
+            if extra <= 0:
                 return []
             return [self._queue.pop()[0] for _ in range(min(extra, len(self._queue)))]
 

@@ -50,6 +50,7 @@ EVENT_COLUMNS = (
     "created_by",
     "run_count",
 )
+_NEXT_RUN_AT = EVENT_COLUMNS.index("next_run_at")
 RESOURCE_COLUMNS = ("event_id", "position", "resource_id")
 # Columns that are often NULL for a whole batch: write_rows leaves such columns out of the statement.
 _NULLABLE = frozenset(
@@ -138,7 +139,7 @@ class InsertQueries:
     ) -> list[int]:
         """``insert_events`` for ready ``EVENT_COLUMNS`` tuples; ``keys`` are the dedupe keys to merge on (an event
         stored ``skipped`` keeps none in its row but still merges with a live event of its key)."""
-        due = [when for when in (row[4] for row in rows) if when is not None]
+        due = [when for when in (row[_NEXT_RUN_AT] for row in rows) if when is not None]
         earliest = min(due) if due else None
         for attempt in range(3):
             try:

@@ -81,7 +81,7 @@ HISTORY_COLUMNS = (
     "worker",
     "result_data",
 )
-_HISTORY_NULLABLE = frozenset(HISTORY_COLUMNS.index(name) for name in ("bot_id", "account_id", "worker", "result_data"))
+_HISTORY_NULLABLE = frozenset(i for i, name in enumerate(HISTORY_COLUMNS) if h.c[name].nullable)
 
 
 def _history_rows(outcome: Outcome, worker: str | None) -> list[tuple[Any, ...]]:
