@@ -203,8 +203,9 @@ class WorkerLoop:
         try:
             self.store.release_events(self.name, {ex.event.id: ex.event.attempt for ex in surplus})
         except Exception as exc:
-            # Still ours (leased): queue them again, and go on with the round so their leases are renewed.
-            for execution in surplus:
+            # Still ours (leased): queue them again in due order (surplus() took them latest-due first), and go
+            # on with the round so their leases are renewed.
+            for execution in reversed(surplus):
                 self._slots.submit(execution, execution.timeout)
             log.warning("worker %s: could not give back %d event(s): %s", self.name, len(surplus), exc)
 
