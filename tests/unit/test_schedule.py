@@ -1,19 +1,14 @@
-"""botfactory.schedule on concrete dates: validation, occurrences, DST transitions, describe(), JSON."""
+"""botfactory.schedule on concrete dates: validation, each kind's occurrences, describe(); DST and JSON apart."""
 
 from __future__ import annotations
 
-import datetime as dt_module
-import json
 import math
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
-import botfactory.schedule as schedule_module
 from botfactory.clock import FakeClock, using_clock
-from botfactory.errors import ValidationError
 from botfactory.schedule import (
     Cron,
     Daily,
@@ -24,36 +19,9 @@ from botfactory.schedule import (
     Periodic,
     Schedule,
     Weekly,
-    from_json,
     schedule_hours_from_now,
 )
-from botfactory.schedule.wallclock import _search_start
-
-BERLIN = "Europe/Berlin"
-NEW_YORK = "America/New_York"
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
-
-
-def occurrences(schedule: Schedule, after: datetime, count: int) -> list[datetime]:
-    found: list[datetime] = []
-    for _ in range(count):
-        nxt = schedule.next_after(after)
-        assert nxt is not None
-        found.append(nxt)
-        after = nxt
-    return found
-
-
-def assert_invalid(field: str, build: Any, *args: Any, **kwargs: Any) -> ValidationError:
-    with pytest.raises(ValidationError) as caught:
-        build(*args, **kwargs)
-    assert caught.value.field == field
-    assert field in str(caught.value)
-    return caught.value
-
+from tests.unit.schedule_support import BERLIN, NEW_YORK, assert_invalid, occurrences, utc
 
 # ---------------------------------------------------------------- validation
 
@@ -352,107 +320,6 @@ def test_cron_alias_and_leap_day() -> None:
     assert Cron("0 0 29 2 *").next_after(utc(2026, 1, 1)) == utc(2028, 2, 29)
 
 
-# ---------------------------------------------------------------- DST
-
-
-@pytest.mark.parametrize("schedule", [Daily("02:30", BERLIN), Cron("30 2 * * *", BERLIN)])
-def test_berlin_spring_gap_moves_forward_to_the_end_of_the_gap(schedule: Schedule) -> None:
-    # 2026-03-29: 02:00 CET jumps to 03:00 CEST; 02:30 does not exist. zoneinfo alone says 01:30 UTC.
-    assert occurrences(schedule, utc(2026, 3, 28, 12), 3) == [
-        utc(2026, 3, 29, 1),  # 03:00 CEST, the first valid instant
-        utc(2026, 3, 30, 0, 30),  # 02:30 CEST
-        utc(2026, 3, 31, 0, 30),
-    ]
-
-
-@pytest.mark.parametrize("schedule", [Daily("02:30", NEW_YORK), Cron("30 2 * * *", NEW_YORK)])
-def test_new_york_spring_gap_moves_forward_to_the_end_of_the_gap(schedule: Schedule) -> None:
-    # 2026-03-08: 02:00 EST jumps to 03:00 EDT.
-    assert occurrences(schedule, utc(2026, 3, 7, 12), 2) == [utc(2026, 3, 8, 7), utc(2026, 3, 9, 6, 30)]
-
-
-def test_lord_howe_half_hour_gap() -> None:
-    # 2026-10-04: 02:00 +10:30 jumps to 02:30 +11:00, i.e. at 2026-10-03 15:30 UTC.
-    assert Daily("02:15", "Australia/Lord_Howe").next_after(utc(2026, 10, 3)) == utc(2026, 10, 3, 15, 30)
-
-
-@pytest.mark.parametrize("schedule", [Daily("02:30", BERLIN), Cron("30 2 * * *", BERLIN)])
-def test_berlin_autumn_overlap_fires_once_at_the_first_reading(schedule: Schedule) -> None:
-    # 2026-10-25: 03:00 CEST falls back to 02:00 CET; 02:30 happens at 00:30 and at 01:30 UTC.
-    assert occurrences(schedule, utc(2026, 10, 24, 12), 3) == [
-        utc(2026, 10, 25, 0, 30),
-        utc(2026, 10, 26, 1, 30),
-        utc(2026, 10, 27, 1, 30),
-    ]
-    # Asked from inside the repeat (02:15 CET, second reading), it does not fire at the second 02:30.
-    assert schedule.next_after(utc(2026, 10, 25, 1, 15)) == utc(2026, 10, 26, 1, 30)
-    assert schedule.first(utc(2026, 10, 25, 1, 30)) == utc(2026, 10, 26, 1, 30)
-
-
-@pytest.mark.parametrize("schedule", [Daily("01:30", NEW_YORK), Cron("30 1 * * *", NEW_YORK)])
-def test_new_york_autumn_overlap_fires_once(schedule: Schedule) -> None:
-    # 2026-11-01: 02:00 EDT falls back to 01:00 EST; 01:30 happens at 05:30 and 06:30 UTC.
-    assert occurrences(schedule, utc(2026, 10, 31, 12), 2) == [utc(2026, 11, 1, 5, 30), utc(2026, 11, 2, 6, 30)]
-
-
-def test_cron_every_30_minutes_across_new_york_autumn() -> None:
-    half_hourly = Cron("*/30 * * * *", NEW_YORK)
-    found = occurrences(half_hourly, utc(2026, 11, 1, 3, 50), 8)
-    assert found == [
-        utc(2026, 11, 1, 4, 0),  # 00:00 EDT
-        utc(2026, 11, 1, 4, 30),
-        utc(2026, 11, 1, 5, 0),  # 01:00 EDT
-        utc(2026, 11, 1, 5, 30),  # 01:30 EDT; 01:00 and 01:30 EST are repeats and do not fire
-        utc(2026, 11, 1, 7, 0),  # 02:00 EST
-        utc(2026, 11, 1, 7, 30),
-        utc(2026, 11, 1, 8, 0),
-        utc(2026, 11, 1, 8, 30),
-    ]
-    assert found == sorted(set(found))
-    # From inside the repeated hour, the next one is after it.
-    assert half_hourly.next_after(utc(2026, 11, 1, 6, 10)) == utc(2026, 11, 1, 7, 0)
-
-
-def test_cron_every_30_minutes_across_berlin_spring_has_no_duplicates() -> None:
-    found = occurrences(Cron("*/30 * * * *", BERLIN), utc(2026, 3, 28, 23, 50), 5)
-    # 02:00 and 02:30 CET do not exist; both collapse onto 03:00 CEST, which fires once.
-    assert found == [
-        utc(2026, 3, 29, 0),
-        utc(2026, 3, 29, 0, 30),
-        utc(2026, 3, 29, 1),
-        utc(2026, 3, 29, 1, 30),
-        utc(2026, 3, 29, 2),
-    ]
-
-
-def test_cron_every_30_minutes_across_berlin_autumn_is_strictly_increasing() -> None:
-    found = occurrences(Cron("*/30 * * * *", BERLIN), utc(2026, 10, 24, 22), 12)
-    assert all(earlier < later for earlier, later in zip(found, found[1:], strict=False))
-    assert len(set(found)) == len(found)
-    assert utc(2026, 10, 25, 0, 30) in found  # 02:30 CEST
-    assert utc(2026, 10, 25, 1, 30) not in found  # 02:30 CET, the repeat
-
-
-def test_search_from_inside_a_repeated_hour_starts_where_it_ends() -> None:
-    new_york = ZoneInfo(NEW_YORK)
-    # 06:10 UTC on 2026-11-01 is 01:10 EST, the second reading of New York's repeated hour: every wall
-    # time up to 02:00 already fired, so the search skips them instead of walking through them.
-    assert _search_start(utc(2026, 11, 1, 6, 10), new_york) == datetime(2026, 11, 1, 1, 59, 59, 999_999)
-    assert _search_start(utc(2026, 11, 1, 5, 10), new_york) == datetime(2026, 11, 1, 1, 10)
-    every_second = Cron("* * * * * *", NEW_YORK)
-    assert every_second.next_after(utc(2026, 11, 1, 6, 10)) == utc(2026, 11, 1, 7, 0, 0)
-    assert every_second.next_after(utc(2026, 11, 1, 5, 59, 59)) == utc(2026, 11, 1, 7, 0, 0)
-    assert every_second.next_after(utc(2026, 11, 1, 5, 59, 58)) == utc(2026, 11, 1, 5, 59, 59)
-
-
-def test_weekly_and_monthly_follow_the_same_dst_rules() -> None:
-    # 2026-03-29 is a Sunday, the Berlin spring-forward day.
-    assert Weekly(["sun"], "02:30", BERLIN).next_after(utc(2026, 3, 28)) == utc(2026, 3, 29, 1)
-    assert Monthly(29, "02:30", BERLIN).next_after(utc(2026, 3, 28)) == utc(2026, 3, 29, 1)
-    assert Monthly(25, "02:30", BERLIN).next_after(utc(2026, 10, 24)) == utc(2026, 10, 25, 0, 30)
-    assert Monthly(25, "02:30", BERLIN).next_after(utc(2026, 10, 25, 0, 30)) == utc(2026, 11, 25, 1, 30)
-
-
 # ---------------------------------------------------------------- naive inputs, return type
 
 
@@ -512,158 +379,3 @@ def test_schedule_hours_from_now() -> None:
 def test_schedule_hours_from_now_uses_the_clock() -> None:
     with using_clock(FakeClock(utc(2026, 5, 15, 10))):
         assert schedule_hours_from_now(24).when == utc(2026, 5, 16, 10)
-
-
-# ---------------------------------------------------------------- JSON, equality, repr
-
-ALL_KINDS: list[Schedule] = [
-    Once(utc(2026, 5, 15, 22, 19, 19)),
-    Once(utc(2026, 5, 15, 22, 19, 19, 123_456)),
-    Interval(timedelta(hours=2)),
-    Interval(timedelta(seconds=1.5), start=utc(2026, 1, 1, 0, 0, 0, 1)),
-    Periodic(minutes=15),
-    Hourly(5),
-    Daily("02:30", BERLIN),
-    Weekly(["mon", "fri"], "09:00:15", NEW_YORK),
-    Monthly(31, "23:59"),
-    Cron("*/30 * * * *", "Australia/Lord_Howe"),
-    Cron("0 9 * * * 30", "Asia/Kolkata"),
-]
-
-
-@pytest.mark.parametrize("schedule", ALL_KINDS, ids=repr)
-def test_json_round_trip(schedule: Schedule) -> None:
-    data = schedule.to_json()
-    assert data["version"] == 1
-    text = json.dumps(data)
-    assert from_json(data) == schedule
-    assert from_json(text) == schedule
-    assert from_json(text).to_json() == data
-    assert hash(from_json(data)) == hash(schedule)
-
-
-@pytest.mark.parametrize("schedule", ALL_KINDS, ids=repr)
-def test_repr_reads_back(schedule: Schedule) -> None:
-    namespace = {"datetime": dt_module, **{name: getattr(schedule_module, name) for name in schedule_module.__all__}}
-    assert eval(repr(schedule), namespace) == schedule
-
-
-def test_to_json_layouts() -> None:
-    assert Once(utc(2026, 5, 15, 22, 19, 19)).to_json() == {
-        "type": "once",
-        "version": 1,
-        "when": "2026-05-15T22:19:19+00:00",
-    }
-    assert Interval(timedelta(minutes=90), start=utc(2026, 1, 1)).to_json() == {
-        "type": "interval",
-        "version": 1,
-        "every": 5400,
-        "start": "2026-01-01T00:00:00+00:00",
-    }
-    assert Interval(timedelta(milliseconds=1500)).to_json()["every"] == 1.5
-    assert Hourly(5).to_json() == {"type": "hourly", "version": 1, "minute": 5}
-    assert Daily("09:00", BERLIN).to_json() == {"type": "daily", "version": 1, "time": "09:00:00", "tz": BERLIN}
-    assert Weekly(["fri", "mon"], "09:00").to_json() == {
-        "type": "weekly",
-        "version": 1,
-        "days": [0, 4],
-        "time": "09:00:00",
-        "tz": "UTC",
-    }
-    assert Monthly(31, "09:00").to_json() == {
-        "type": "monthly",
-        "version": 1,
-        "day": 31,
-        "time": "09:00:00",
-        "tz": "UTC",
-    }
-    assert Cron("0 9 * * 1-5").to_json() == {"type": "cron", "version": 1, "expression": "0 9 * * 1-5", "tz": "UTC"}
-
-
-def test_from_json_accepts_other_offsets_and_defaults() -> None:
-    once = from_json({"type": "once", "version": 1, "when": "2026-05-16T07:00:00+09:00"})
-    assert once == Once(utc(2026, 5, 15, 22))
-    assert from_json({"type": "once", "version": 1, "when": "2026-05-15T22:00:00Z"}) == once
-    assert from_json({"type": "once", "version": 1, "when": "2026-05-15T22:00:00"}) == once
-    assert from_json({"type": "interval", "version": 1, "every": 7200}) == Periodic(hours=2)
-    assert from_json({"type": "interval", "version": 1, "every": 0.1}).every == timedelta(milliseconds=100)
-    assert from_json({"type": "hourly", "version": 1}) == Hourly(0)
-    assert from_json({"type": "daily", "version": 1, "time": "09:00"}) == Daily("09:00", "UTC")
-    assert from_json({"type": "weekly", "version": 1, "days": ["mon"], "time": "09:00"}) == Weekly([0], "09:00")
-
-
-@pytest.mark.parametrize(
-    ("data", "field"),
-    [
-        ("not json", "schedule"),
-        ("[1, 2]", "schedule"),
-        ([{"type": "once"}], "schedule"),
-        ({"version": 1}, "type"),
-        ({"type": "yearly", "version": 1}, "type"),
-        ({"type": 3, "version": 1}, "type"),
-        ({"type": "hourly"}, "version"),
-        ({"type": "hourly", "version": 2}, "version"),
-        ({"type": "hourly", "version": True}, "version"),
-        ({"type": "hourly", "version": "1"}, "version"),
-        ({"type": "hourly", "version": 1, "minutes": 5}, "minutes"),
-        ({"type": "once", "version": 1}, "when"),
-        ({"type": "once", "version": 1, "when": "yesterday"}, "when"),
-        ({"type": "once", "version": 1, "when": 1747347559}, "when"),
-        ({"type": "interval", "version": 1, "every": 0}, "every"),
-        ({"type": "interval", "version": 1, "every": -5}, "every"),
-        ({"type": "interval", "version": 1, "every": "7200"}, "every"),
-        ({"type": "interval", "version": 1, "every": True}, "every"),
-        ({"type": "interval", "version": 1, "every": 1e300}, "every"),
-        ({"type": "interval", "version": 1, "every": 60, "start": "soon"}, "start"),
-        ({"type": "hourly", "version": 1, "minute": 61}, "minute"),
-        ({"type": "daily", "version": 1, "time": "25:00"}, "time"),
-        ({"type": "daily", "version": 1, "time": 900}, "time"),
-        ({"type": "daily", "version": 1, "time": "09:00", "tz": "Nowhere"}, "tz"),
-        ({"type": "weekly", "version": 1, "days": "mon", "time": "09:00"}, "days"),
-        ({"type": "weekly", "version": 1, "days": [], "time": "09:00"}, "days"),
-        ({"type": "weekly", "version": 1, "time": "09:00"}, "days"),
-        ({"type": "monthly", "version": 1, "day": 0, "time": "09:00"}, "day"),
-        ({"type": "cron", "version": 1, "expression": "0 9 * *"}, "expression"),
-    ],
-)
-def test_from_json_rejects_bad_documents_naming_the_field(data: Any, field: str) -> None:
-    assert_invalid(field, from_json, data)
-
-
-# ---------------------------------------------------------------- value semantics
-
-
-def test_equality_and_hash_by_value() -> None:
-    assert Daily("09:00", BERLIN) == Daily(time(9), BERLIN)
-    assert Daily("09:00", BERLIN) != Daily("09:00", NEW_YORK)
-    assert Daily("09:00") != Weekly(range(7), "09:00")
-    assert Once(utc(2026, 1, 1)) != "Once @ 2026-01-01 00:00:00 UTC"
-    assert len({Hourly(5), Hourly(5), Hourly(6), Periodic(hours=1), Interval(timedelta(hours=1))}) == 3
-
-
-def test_schedules_are_immutable() -> None:
-    daily = Daily("09:00")
-    with pytest.raises(AttributeError):
-        daily.tz = "Europe/Berlin"  # type: ignore[misc]
-    with pytest.raises(AttributeError):
-        del daily.time
-
-
-def test_public_api() -> None:
-    assert sorted(schedule_module.__all__) == sorted(
-        [
-            "Schedule",
-            "Once",
-            "Interval",
-            "Periodic",
-            "Hourly",
-            "Daily",
-            "Weekly",
-            "Monthly",
-            "Cron",
-            "from_json",
-            "schedule_hours_from_now",
-        ]
-    )
-    with pytest.raises(TypeError):
-        Schedule()  # type: ignore[abstract]
