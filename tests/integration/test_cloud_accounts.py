@@ -110,8 +110,14 @@ def test_accounts_and_harvest_cli(sqlite_database: Database, aws_endpoint: str, 
     listed = _run(["accounts", "list", "--json"], db_url)
     assert [(a["id"], a["name"]) for a in listed] == [(added["id"], "emu")]
 
+    only = _run(["harvest", "--account", "emu", "--types", "bucket,sqsqueue", "--json"], db_url)
+    assert sorted(only[0]["counts"]) == ["bucket", "sqsqueue"] and only[0]["errors"] == []
+    bad = CliRunner().invoke(cli, ["--db", db_url, "harvest", "--types", "instance,vm"])
+    assert bad.exit_code == 2 and "--types" in bad.output and "'vm'" in bad.output
+
     harvested = _run(["harvest", "--account", "emu", "--json"], db_url)
     assert harvested[0]["errors"] == [] and harvested[0]["counts"]["instance"]["created"] == demo_seed.instance_count
+    assert harvested[0]["counts"]["bucket"]["created"] == 0  # stored by the --types harvest, now unchanged
 
     db = Database(db_url)
     try:

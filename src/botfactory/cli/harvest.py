@@ -13,6 +13,19 @@ from botfactory.cli.output import print_json, print_rows, stderr
 SUMMARY_COLUMNS = ("account", "total", "created", "modified", "unchanged", "deleted", "errors", "seconds")
 
 
+def _resource_types(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    """``--types instance,bucket`` checked against what the providers harvest, before any cloud call."""
+    if not value:
+        return None
+    from botfactory.clouds.aws.harvest import RESOURCE_TYPES
+
+    wanted = [part.strip() for part in value.split(",") if part.strip()]
+    unknown = [name for name in wanted if name not in RESOURCE_TYPES]
+    if unknown or not wanted:
+        raise click.BadParameter(f"unknown resource type(s) {unknown}; known: {', '.join(RESOURCE_TYPES)}")
+    return wanted
+
+
 def _summary_row(result: dict) -> dict:
     counts = result["counts"].values()
     return {
@@ -30,8 +43,13 @@ def _summary_row(result: dict) -> dict:
 @click.command("harvest")
 @common_options
 @click.option("--account", "account_ref", metavar="ID_OR_NAME", help="Only this account (default: every account).")
+@click.option(
+    "--types", "resource_types", metavar="A,B", callback=_resource_types,
+    help="Only these resource types (comma-separated: instance, volume, securitygroup, bucket, iamuser, accesskey, "
+    "snstopic, sqsqueue). Default: all. Stored resources of other types are left as they are.",
+)  # fmt: skip
 @json_option
-def harvest_command(account_ref: str | None, as_json: bool) -> None:
+def harvest_command(account_ref: str | None, resource_types: list[str] | None, as_json: bool) -> None:
     """Harvest cloud accounts now: every configured region, created/modified/deleted resources stored.
 
     Errors of one service, region or resource are reported and do not stop the rest.
@@ -67,7 +85,9 @@ def harvest_command(account_ref: str | None, as_json: bool) -> None:
                 with lock:  # called from harvest threads
                     progress.update(task, completed=done, total=total, description=f"{name}: {label}")
 
-            result = get_provider(account.provider).harvest(account, store, progress=report)
+            result = get_provider(account.provider).harvest(
+                account, store, progress=report, resource_types=resource_types
+            )
             progress.update(task, description=f"{account.name}: done")
             results.append(result.to_dict())
     if as_json:
