@@ -112,12 +112,14 @@ def test_accounts_and_harvest_cli(sqlite_database: Database, aws_endpoint: str, 
 
     only = _run(["harvest", "--account", "emu", "--types", "bucket,sqsqueue", "--json"], db_url)
     assert sorted(only[0]["counts"]) == ["bucket", "sqsqueue"] and only[0]["errors"] == []
+    assert _run(["accounts", "list", "--json"], db_url)[0]["last_harvested_at"] is None  # a subset is not a harvest
     bad = CliRunner().invoke(cli, ["--db", db_url, "harvest", "--types", "instance,vm"])
     assert bad.exit_code == 2 and "--types" in bad.output and "'vm'" in bad.output
 
     harvested = _run(["harvest", "--account", "emu", "--json"], db_url)
     assert harvested[0]["errors"] == [] and harvested[0]["counts"]["instance"]["created"] == demo_seed.instance_count
     assert harvested[0]["counts"]["bucket"]["created"] == 0  # stored by the --types harvest, now unchanged
+    assert _run(["accounts", "list", "--json"], db_url)[0]["last_harvested_at"] is not None
 
     db = Database(db_url)
     try:

@@ -159,7 +159,8 @@ def harvest_account(
                     _store(store, account, batch, result)
         if progress:
             progress(done, total, unit.label)
-    AccountStore(store.db).mark_harvested(account.id, clock.now())
+    if wanted == set(RESOURCE_TYPES):  # last_harvested_at means every type was read, not a --types subset
+        AccountStore(store.db).mark_harvested(account.id, clock.now())
     result.finished_at = clock.now()
     return result
 
