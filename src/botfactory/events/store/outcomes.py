@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Boolean, bindparam, case, null, select, update
+from sqlalchemy import Boolean, Select, bindparam, case, null, select, update
 from sqlalchemy.engine import Connection
 
-from botfactory.db.dialect import execute_many, write_rows
+from botfactory.db.dialect import execute_many, ids_in, write_rows
 from botfactory.db.models import event_history as h
 from botfactory.db.models import scheduled_event as e
 from botfactory.events.lifecycle import LEASE_LOST, HistoryRow, Outcome, after_attempt
@@ -49,13 +50,18 @@ _SETTLE = (
         dedupe_key=case((bindparam("b_clear_dedupe", type_=Boolean), null()), else_=e.c.dedupe_key),
     )
 )
-# Completion locks the rows it fences on, in id order (two completing workers never deadlock).
-_FENCE = (
-    select(e.c.id, e.c.lease_owner, e.c.attempt, e.c.state)
-    .where(e.c.id.in_(bindparam("b_ids", expanding=True)))
-    .order_by(e.c.id)
-    .with_for_update()
-)
+
+
+@lru_cache
+def _fence(dialect: str) -> Select[Any]:
+    """Completion locks the rows it fences on, in id order (two completing workers never deadlock)."""
+    return (
+        select(e.c.id, e.c.lease_owner, e.c.attempt, e.c.state)
+        .where(ids_in(e.c.id, "b_ids", dialect))
+        .order_by(e.c.id)
+        .with_for_update()
+    )
+
 
 _SETTLE_KEYS = ("state", "next_run_at", "occurrence_at", "last_status", "last_run_at", "run_count", "clear_dedupe")
 
@@ -132,7 +138,7 @@ def complete_in(conn: Connection, owner: str, outcomes: Sequence[Outcome], now: 
     ordered = sorted(outcomes, key=lambda o: o.event.id)  # lock rows in id order
     current = {
         int(row.id): (row.lease_owner, int(row.attempt), row.state)
-        for row in conn.execute(_FENCE, {"b_ids": [o.event.id for o in ordered]})
+        for row in conn.execute(_fence(conn.dialect.name), {"b_ids": [o.event.id for o in ordered]})
     }
     keep = [o for o in ordered if current.get(o.event.id) == (owner, o.event.attempt, "running")]
     write_outcomes(conn, [(o, owner) for o in keep], now)

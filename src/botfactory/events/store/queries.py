@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.engine import Connection
 
 from botfactory.clock import now
+from botfactory.db.dialect import ids_in
 from botfactory.db.models import scheduled_event as e
 from botfactory.db.models import scheduled_event_resource as r
 from botfactory.errors import Conflict, NotFound
@@ -22,15 +24,22 @@ if TYPE_CHECKING:
 _ID_CHUNK = 500
 
 
+@lru_cache
+def _resources_of(dialect: str) -> Select[Any]:
+    return (
+        select(r.c.event_id, r.c.resource_id)
+        .where(ids_in(r.c.event_id, "b_ids", dialect))
+        .order_by(r.c.event_id, r.c.position)
+    )
+
+
 def resource_ids_for(conn: Connection, event_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
+    """Each event's resource ids in order (events without resources are absent); every claim reads this."""
     ids = list(event_ids)
     found: dict[int, list[str]] = {}
+    statement = _resources_of(conn.dialect.name)
     for start in range(0, len(ids), _ID_CHUNK):
-        rows = conn.execute(
-            select(r.c.event_id, r.c.resource_id)
-            .where(r.c.event_id.in_(ids[start : start + _ID_CHUNK]))
-            .order_by(r.c.event_id, r.c.position)
-        )
+        rows = conn.execute(statement, {"b_ids": ids[start : start + _ID_CHUNK]})
         for event_id, resource_id in rows:
             found.setdefault(int(event_id), []).append(resource_id)
     return {event_id: tuple(rids) for event_id, rids in found.items()}
