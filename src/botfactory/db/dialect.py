@@ -58,7 +58,8 @@ def write_rows(
     - PostgreSQL: ids from the table's sequence in one query, then one ``COPY ... FROM STDIN`` through
       psycopg, which encodes the values itself (no value ever enters the SQL text).
     - MariaDB/MySQL: SQLAlchemy's insertmanyvalues with ``RETURNING`` ordered by parameter, the JSON columns
-      bound as text so the encoded JSON is stored as it is.
+      bound as text so the encoded JSON is stored as it is. MySQL cannot return ids: there, with
+      ``returning_ids``, one INSERT per row.
     """
     if not rows:
         return []
@@ -81,6 +82,9 @@ def write_rows(
     if not returning_ids:
         conn.execute(statement, params)
         return []
+    if not conn.dialect.insert_executemany_returning_sort_by_parameter_order:
+        # MySQL (unlike MariaDB 10.5+) has no INSERT ... RETURNING: one insert per row, each id as it comes.
+        return [int(conn.execute(statement, row).inserted_primary_key[0]) for row in params]
     result = conn.execute(statement.returning(table.c.id, sort_by_parameter_order=True), params)
     return [int(i) for i in result.scalars()]
 
