@@ -7,12 +7,14 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from botfactory.access import AuditLog, TokenStore
 from botfactory.api import create_app
+from botfactory.clock import FakeClock, using_clock
 from botfactory.db import Database
 from botfactory.events.store import EventStore
 from tests.acceptance._api_support import Seeded, make_tokens, seed
@@ -86,6 +88,17 @@ def test_sign_in_session_cookie_and_redirects(site: tuple[TestClient, Seeded, di
     client.cookies.clear()
     client.cookies.set("bf_session", value)
     assert client.get("/", follow_redirects=False).status_code == 200
+
+
+def test_a_session_ends_after_twelve_hours(site: tuple[TestClient, Seeded, dict[str, str]]) -> None:
+    client, _, tokens = site
+    with using_clock(FakeClock()) as fake:
+        sign_in(client, tokens["viewer"])
+        fake.advance(timedelta(hours=11, minutes=59))
+        assert client.get("/", follow_redirects=False).status_code == 200
+        fake.advance(timedelta(minutes=2))
+        expired = client.get("/events", follow_redirects=False)
+    assert expired.status_code == 303 and expired.headers["location"].startswith("/sign-in")
 
 
 def test_revoking_the_token_ends_the_session(site: tuple[TestClient, Seeded, dict[str, str]]) -> None:

@@ -12,12 +12,12 @@ import base64
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from fastapi import Request, Response
 
+from botfactory import clock
 from botfactory.access import Principal, TokenRecord, TokenStore
 
 SESSION_COOKIE = "bf_session"
@@ -40,7 +40,7 @@ def _sign(token_hash: str, payload: str) -> str:
 
 def make_cookie_value(record: TokenRecord, *, now: float | None = None) -> tuple[str, str]:
     """The cookie value for a new session of ``record`` and its CSRF value."""
-    expires = int((now or time.time()) + SESSION_SECONDS)
+    expires = int((now or clock.now().timestamp()) + SESSION_SECONDS)
     csrf = secrets.token_urlsafe(24)
     payload = f"{record.id}.{expires}.{csrf}"
     return f"{payload}.{_sign(record.token_hash, payload)}", csrf
@@ -54,7 +54,7 @@ def read_session(request: Request, tokens: TokenStore) -> Session | None:
     if len(parts) != 4 or not parts[0].isdigit() or not parts[1].isdigit() or len(parts[0]) > 18:
         return None
     token_id, expires, csrf, signature = int(parts[0]), int(parts[1]), parts[2], parts[3]
-    if expires < time.time():
+    if expires < clock.now().timestamp():
         return None
     record = tokens.active(token_id)
     if record is None:
