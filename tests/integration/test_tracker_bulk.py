@@ -4,6 +4,7 @@ caches change nothing."""
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -19,6 +20,7 @@ from botfactory.db.models import scheduled_event as e
 from botfactory.db.models import scheduled_event_resource as r
 from botfactory.errors import ValidationError
 from botfactory.events import EventStore, ScheduledEventJob, ScheduledEventTracker, registry
+from botfactory.events import tracker as tracker_module
 from botfactory.events.store import NewEvent
 from botfactory.events.store.inserts import _NULLABLE, EVENT_COLUMNS, RESOURCE_COLUMNS, event_row
 from tests.integration.test_tracker import NoteJob
@@ -207,3 +209,31 @@ def test_insert_events_takes_loose_values(database: Database) -> None:
     assert (ev.next_run_at, ev.occurrence_at, ev.created_at) == (naive.replace(tzinfo=UTC),) * 3
     assert (ev.retry_backoff, ev.misfire_grace, ev.timeout, ev.revalidate) == (10.0, 30.0, 1.0, True)
     assert ev.resource_ids == ("a", "b") and ev.state == "pending"
+
+
+def test_a_large_block_hides_its_rows_from_the_collector_only_while_it_is_open(
+    sqlite_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tracker_module, "FREEZE_FROM", 10)
+    later = schedule.Once(WHEN)
+    assert gc.get_freeze_count() == 0
+    with ScheduledEventTracker(sqlite_database) as tracker:
+        for _ in range(9):
+            tracker.schedule_event("test.bulk_plain", later)
+        assert gc.get_freeze_count() == 0  # a small block leaves the collector alone
+        tracker.schedule_event("test.bulk_plain", later)
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0 and len(EventStore(sqlite_database).list_events(limit=0)) == 10
+
+    with pytest.raises(RuntimeError), ScheduledEventTracker(sqlite_database) as tracker:
+        for _ in range(25):
+            tracker.schedule_event("test.bulk_plain", later)
+        raise RuntimeError("the block fails: nothing is written, nothing stays frozen")
+    assert gc.get_freeze_count() == 0 and len(EventStore(sqlite_database).list_events(limit=0)) == 10
+
+    dropped = ScheduledEventTracker(sqlite_database)
+    for _ in range(10):
+        dropped.schedule_event("test.bulk_plain", later)
+    assert gc.get_freeze_count() > 0
+    del dropped  # never committed
+    assert gc.get_freeze_count() == 0

@@ -7,6 +7,7 @@ batches: ten thousand events are a handful of round trips.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ _ROW_OPTIONS = ("max_attempts", "retry_backoff", "misfire_grace", "timeout")  # 
 MAX_DESCRIPTION = 4000
 
 
-@dataclass
+@dataclass(slots=True)
 class ScheduledEventHandle:
     """What was scheduled; ``id`` is set when the block commits."""
 
@@ -97,6 +98,13 @@ def _json_text(action_data: Any, uid: str) -> tuple[dict[str, Any], str]:
         raise ValidationError(f"action_data for {uid!r} is not JSON-serialisable: {exc}", field="action_data") from exc
 
 
+# A large block holds its rows and handles until it is written, and every full collection of the cyclic garbage
+# collector walks all of them again, with every other object of the process (measured: ~18% of a 100,000-event
+# block). From FREEZE_FROM rows on, and again each time the block doubles, what exists is moved out of the
+# collector's sight (gc.freeze) until the block is written or dropped. Cyclic garbage made meanwhile is still
+# collected; garbage that was already there waits until then.
+FREEZE_FROM = 5_000
+
 _SCHEDULE_CLASSES: set[type] = set()  # Schedule being an ABC, isinstance() on it is slow; classes seen pass faster
 
 
@@ -163,11 +171,19 @@ class ScheduledEventTracker:
         self._new_block()
 
     def _new_block(self) -> None:
+        if getattr(self, "_frozen", False):
+            gc.unfreeze()
+        self._frozen = False
+        self._freeze_at = FREEZE_FROM
         # Per-block caches: a block's calls mostly repeat one event type, options and schedule. Kept no longer than
         # a block, so a re-registered event type is seen by the next one.
         self._defaults: dict[str, tuple[EventTypeSpec, tuple[Any, ...]]] = {}
         self._checked: set[tuple[str, type, frozenset[str]]] = set()
         self._schedules: dict[object, tuple[Schedule, str]] = {}
+
+    def __del__(self) -> None:
+        if getattr(self, "_frozen", False):  # a tracker dropped without commit() or the end of its block
+            gc.unfreeze()
 
     def __enter__(self) -> ScheduledEventTracker:
         self._rows, self._handles = [], []
@@ -340,6 +356,10 @@ class ScheduledEventTracker:
         )
         self._rows.append(row)
         self._handles.append(handle)
+        if len(self._rows) >= self._freeze_at:
+            gc.freeze()
+            self._frozen = True
+            self._freeze_at *= 2
         return handle
 
     def _run_options(self, spec: EventTypeSpec, options: dict[str, Any]) -> tuple[Any, ...]:
