@@ -24,6 +24,7 @@ from botfactory.schedule import (
     from_json,
 )
 from botfactory.schedule.wallclock import WallClockSchedule
+from tests.unit.schedule_support import occurrences
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"]
 DST_ZONES = ZONES[1:4]
@@ -258,7 +259,7 @@ def test_daily_on_transition_days_fires_once_and_at_the_gap_end(zone_and_time: t
         day: date = transition.astimezone(zone).date()
         daily = Daily(wanted, zone_name)
         midnight_before = datetime.combine(day, time(0), tzinfo=zone) - timedelta(days=1)
-        found = [moment for moment in _walk(daily, midnight_before, 3) if moment.astimezone(zone).date() == day]
+        found = [moment for moment in occurrences(daily, midnight_before, 3) if moment.astimezone(zone).date() == day]
         assert len(found) == 1
         wall = datetime.combine(day, wanted)
         first_reading = wall.replace(tzinfo=zone, fold=0)
@@ -267,13 +268,3 @@ def test_daily_on_transition_days_fires_once_and_at_the_gap_end(zone_and_time: t
             assert found[0] == first_reading.astimezone(UTC)
         else:
             assert found[0] == transition
-
-
-def _walk(schedule: Schedule, after: datetime, count: int) -> list[datetime]:
-    found = []
-    for _ in range(count):
-        nxt = schedule.next_after(after)
-        assert nxt is not None
-        found.append(nxt)
-        after = nxt
-    return found
