@@ -36,7 +36,9 @@ DEMO_ACCOUNT = "demo"
 DEMO_REGIONS = ["us-east-1", "us-west-2"]
 ENDPOINT_LINE = "Emulator endpoint: "
 _PR_SET_PDEATHSIG = 1
-BOTS_DIR = Path(__file__).resolve().parents[3] / "examples" / "bots"
+# Shipped with the package, so `botfactory run --demo` works from an installed wheel; examples/bots in a checkout
+# is a link to this folder.
+BOTS_DIR = Path(__file__).resolve().parent / "demo_bots"
 
 
 def _load_prctl() -> object | None:
@@ -132,8 +134,6 @@ def ensure_demo_account(db: Database, endpoint_url: str) -> Account:
 
 def demo_bot_documents(delay_hours: float | None) -> list[dict[str, Any]]:
     """The example bots; ``delay_hours`` replaces the ``hours`` of their delayed actions (tests use seconds)."""
-    if not BOTS_DIR.is_dir():
-        raise ConfigurationError(f"example bots not found in {BOTS_DIR}: run from a botfactory checkout")
     documents = []
     for path in sorted(BOTS_DIR.glob("*.json")):
         document = json.loads(path.read_text())
