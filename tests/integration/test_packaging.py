@@ -4,6 +4,7 @@ copies (``botfactory db upgrade``, the dashboard, ``botfactory run --demo``), ne
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -25,12 +26,18 @@ def _source_files() -> set[str]:
 
 @pytest.mark.timeout(180)
 def test_the_wheel_holds_every_file_of_the_package(tmp_path: Path) -> None:
+    # Built from a copy: setuptools writes build/ and *.egg-info next to the sources it builds.
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, project / name)
+    wheels = tmp_path / "wheels"
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(wheels), str(project)],
         capture_output=True, text=True, timeout=170,
     )  # fmt: skip
     assert built.returncode == 0, built.stderr[-2000:]
-    (wheel,) = tmp_path.glob("botfactory-*.whl")
+    (wheel,) = wheels.glob("botfactory-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         packaged = {name for name in archive.namelist() if name.startswith("botfactory/")}
     missing = sorted(_source_files() - packaged)
