@@ -15,6 +15,7 @@ from typing import Any
 
 from botfactory.errors import ValidationError
 from botfactory.events.records import EventRecord
+from botfactory.schedule import Once
 
 FAILED_STATUSES = frozenset({"ERROR", "TIMEOUT"})
 # Statuses after which the job's code actually ran (SKIPPED and MISSED did not run it).
@@ -87,7 +88,7 @@ def retry_delay(base: float, attempt: int, rand: float | None = None) -> float:
 def next_occurrence(event: EventRecord, now: datetime) -> datetime | None:
     """The occurrence after the one just handled: from the schedule, strictly after both that occurrence and
     ``now``, so occurrences missed while no worker ran collapse into the one just run (never a burst)."""
-    if event.schedule.get("type") == "once":
+    if event.schedule.get("type") == Once.kind:
         return None  # the common case, decided without parsing the schedule (a third of a no-op job's cost)
     try:
         schedule = event.schedule_object()
